@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+//! hl-model: an emulated Habana Labs Gaudi served to QEMU over vfio-user.
+
+mod device;
+mod log;
+mod mem;
+mod options;
+mod pci_cfg;
+mod regs;
+mod server;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let opts = match options::parse(std::env::args().skip(1)) {
+        Ok(Some(o)) => o,
+        Ok(None) => {
+            print!("{}", options::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("hl-model: {e}\n(run hl-model --help for the options)");
+            return ExitCode::from(2);
+        }
+    };
+    log::set_level(opts.log_level);
+    let dev = match device::Gaudi::with_sram_bar(opts.hbm_size, opts.hbm_bar_size, opts.sram_bar_size) {
+        Ok(d) => d,
+        Err(e) => {
+            error!("cannot reserve {} bytes of HBM: {e}", opts.hbm_size);
+            return ExitCode::FAILURE;
+        }
+    };
+    info!(
+        "Gaudi 1da3:1000: HBM {} MiB, BAR4 window {} MiB",
+        opts.hbm_size >> 20,
+        opts.hbm_bar_size >> 20
+    );
+    if opts.sram_bar_size != device::SRAM_BAR_SIZE {
+        warn!(
+            "BAR0 is {} MiB instead of Gaudi's 64: this is not a Gaudi a driver should accept",
+            opts.sram_bar_size >> 20
+        );
+    }
+    match server::serve(&opts.socket, dev) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
