@@ -180,7 +180,7 @@ impl pci::Driver for HlDriver {
                             request,
                             irq::Flags::TRIGGER_NONE,
                             c"habanalabs_rs",
-                            try_pin_init!(IrqCounter {
+                            Ok::<_, Error>(IrqCounter {
                                 count: AtomicU64::new(0),
                             }),
                         )

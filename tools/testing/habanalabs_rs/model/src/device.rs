@@ -70,11 +70,27 @@ impl Gaudi {
 
     /// Like [`Gaudi::new`] with a BAR0 of `sram_bar_size` bytes: not a real Gaudi unless that is
     /// 64 MiB, for testing that drivers refuse it.
-    pub fn with_sram_bar(hbm_size: u64, hbm_bar_size: u64, sram_bar_size: u64) -> std::io::Result<Gaudi> {
+    pub fn with_sram_bar(
+        hbm_size: u64,
+        hbm_bar_size: u64,
+        sram_bar_size: u64,
+    ) -> std::io::Result<Gaudi> {
         let bars = [
-            MemBar { index: 0, size: sram_bar_size, prefetchable: true },
-            MemBar { index: 2, size: CFG_BAR_SIZE, prefetchable: false },
-            MemBar { index: 4, size: hbm_bar_size, prefetchable: true },
+            MemBar {
+                index: 0,
+                size: sram_bar_size,
+                prefetchable: true,
+            },
+            MemBar {
+                index: 2,
+                size: CFG_BAR_SIZE,
+                prefetchable: false,
+            },
+            MemBar {
+                index: 4,
+                size: hbm_bar_size,
+                prefetchable: true,
+            },
         ];
         Ok(Gaudi {
             cfg: ConfigSpace::new(&bars),
@@ -123,8 +139,12 @@ impl Gaudi {
     /// Serves a guest read of `data.len()` bytes at `offset` in BAR `bar`.
     pub fn bar_read(&mut self, bar: u32, offset: u64, data: &mut [u8]) {
         let ok = match bar {
-            SRAM_BAR => self.sram_window(offset, data.len()) && self.sram.read(offset, data).is_ok(),
-            HBM_BAR => self.hbm_window(offset, data.len()).is_some_and(|a| self.hbm.read(a, data).is_ok()),
+            SRAM_BAR => {
+                self.sram_window(offset, data.len()) && self.sram.read(offset, data).is_ok()
+            }
+            HBM_BAR => self
+                .hbm_window(offset, data.len())
+                .is_some_and(|a| self.hbm.read(a, data).is_ok()),
             CFG_BAR => self.cfg_read(offset, data),
             _ => false,
         };
@@ -139,7 +159,9 @@ impl Gaudi {
     pub fn bar_write(&mut self, bar: u32, offset: u64, data: &[u8]) {
         crate::trace!("write BAR{bar} + {offset:#x}: {data:02x?}");
         let ok = match bar {
-            SRAM_BAR => self.sram_window(offset, data.len()) && self.sram.write(offset, data).is_ok(),
+            SRAM_BAR => {
+                self.sram_window(offset, data.len()) && self.sram.write(offset, data).is_ok()
+            }
             HBM_BAR => match self.hbm_window(offset, data.len()) {
                 Some(a) => self.hbm.write(a, data).is_ok(),
                 None => false,
@@ -154,7 +176,9 @@ impl Gaudi {
 
     /// Whether an access through the SRAM BAR fits in the BAR.
     fn sram_window(&self, offset: u64, len: usize) -> bool {
-        offset.checked_add(len as u64).is_some_and(|end| end <= self.bar_size(SRAM_BAR))
+        offset
+            .checked_add(len as u64)
+            .is_some_and(|end| end <= self.bar_size(SRAM_BAR))
     }
 
     /// HBM address of an access through the HBM BAR, if it fits in the BAR and in HBM.
@@ -254,7 +278,10 @@ mod tests {
         let mut g = gaudi();
         let n = Arc::new(Mutex::new(0));
         g.bar_write(CFG_BAR, MSI_REQ, &1u32.to_le_bytes());
-        assert_eq!(g.stats.msi_lost, 1, "no MSI set up yet: counted as lost, not faked");
+        assert_eq!(
+            g.stats.msi_lost, 1,
+            "no MSI set up yet: counted as lost, not faked"
+        );
         g.set_msi(Some(Box::new(Recorder(n.clone()))));
         g.bar_write(CFG_BAR, MSI_REQ, &1u32.to_le_bytes());
         g.bar_write(CFG_BAR, MSI_REQ, &1u32.to_le_bytes());

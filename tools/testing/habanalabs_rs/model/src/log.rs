@@ -61,7 +61,12 @@ pub fn enabled(level: Level) -> bool {
 /// Prints one message; use the macros instead.
 pub fn emit(level: Level, args: std::fmt::Arguments<'_>) {
     let t = START.get_or_init(Instant::now).elapsed();
-    eprintln!("[{:>10.6}] hl-model {}: {}", t.as_secs_f64(), level.name(), args);
+    eprintln!(
+        "[{:>10.6}] hl-model {}: {}",
+        t.as_secs_f64(),
+        level.name(),
+        args
+    );
 }
 
 /// Logs at a level if that level is enabled.
@@ -95,7 +100,13 @@ mod tests {
 
     #[test]
     fn parses_every_level_name_and_nothing_else() {
-        for l in [Level::Error, Level::Warn, Level::Info, Level::Debug, Level::Trace] {
+        for l in [
+            Level::Error,
+            Level::Warn,
+            Level::Info,
+            Level::Debug,
+            Level::Trace,
+        ] {
             assert_eq!(Level::parse(l.name()), Some(l));
         }
         assert_eq!(Level::parse("verbose"), None);

@@ -24,13 +24,14 @@ fn main() -> ExitCode {
         }
     };
     log::set_level(opts.log_level);
-    let dev = match device::Gaudi::with_sram_bar(opts.hbm_size, opts.hbm_bar_size, opts.sram_bar_size) {
-        Ok(d) => d,
-        Err(e) => {
-            error!("cannot reserve {} bytes of HBM: {e}", opts.hbm_size);
-            return ExitCode::FAILURE;
-        }
-    };
+    let dev =
+        match device::Gaudi::with_sram_bar(opts.hbm_size, opts.hbm_bar_size, opts.sram_bar_size) {
+            Ok(d) => d,
+            Err(e) => {
+                error!("cannot reserve {} bytes of HBM: {e}", opts.hbm_size);
+                return ExitCode::FAILURE;
+            }
+        };
     info!(
         "Gaudi 1da3:1000: HBM {} MiB, BAR4 window {} MiB",
         opts.hbm_size >> 20,

@@ -45,7 +45,8 @@ impl Memory {
         if p == libc::MAP_FAILED {
             return Err(std::io::Error::last_os_error());
         }
-        let base = NonNull::new(p.cast::<u8>()).ok_or_else(|| std::io::Error::other("null mapping"))?;
+        let base =
+            NonNull::new(p.cast::<u8>()).ok_or_else(|| std::io::Error::other("null mapping"))?;
         Ok(Memory { base, size })
     }
 
@@ -65,7 +66,11 @@ impl Memory {
         // SAFETY: `check` proved `start..start + out.len()` lies inside the mapping, which lives
         // as long as `self`; `out` is a distinct Rust buffer, so the ranges cannot overlap.
         unsafe {
-            std::ptr::copy_nonoverlapping(self.base.as_ptr().add(start), out.as_mut_ptr(), out.len())
+            std::ptr::copy_nonoverlapping(
+                self.base.as_ptr().add(start),
+                out.as_mut_ptr(),
+                out.len(),
+            )
         };
         Ok(())
     }
@@ -114,7 +119,13 @@ mod tests {
     #[test]
     fn accesses_past_the_end_are_refused() {
         let mut m = Memory::new(8192).unwrap();
-        assert_eq!(m.write(8190, &[1, 2, 3]), Err(OutOfRange { offset: 8190, len: 3 }));
+        assert_eq!(
+            m.write(8190, &[1, 2, 3]),
+            Err(OutOfRange {
+                offset: 8190,
+                len: 3
+            })
+        );
         let mut b = [0u8; 1];
         assert!(m.read(8192, &mut b).is_err());
         assert!(m.read(u64::MAX, &mut b).is_err());

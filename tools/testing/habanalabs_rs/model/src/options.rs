@@ -94,7 +94,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Option<Options>,
         ));
     }
     if !sram_bar_size.is_power_of_two() || sram_bar_size < 1 << 20 {
-        return Err(format!("--sram-bar-size {sram_bar_size} must be a power of two from 1M"));
+        return Err(format!(
+            "--sram-bar-size {sram_bar_size} must be a power of two from 1M"
+        ));
     }
     Ok(Some(Options {
         socket,
@@ -143,7 +145,10 @@ mod tests {
         ))
         .unwrap()
         .unwrap();
-        assert_eq!((o.hbm_size, o.hbm_bar_size, o.log_level), (1 << 30, 64 << 20, Level::Trace));
+        assert_eq!(
+            (o.hbm_size, o.hbm_bar_size, o.log_level),
+            (1 << 30, 64 << 20, Level::Trace)
+        );
     }
 
     #[test]

@@ -139,9 +139,21 @@ mod tests {
 
     fn gaudi() -> ConfigSpace {
         ConfigSpace::new(&[
-            MemBar { index: 0, size: 64 << 20, prefetchable: true },
-            MemBar { index: 2, size: 128 << 20, prefetchable: false },
-            MemBar { index: 4, size: 256 << 20, prefetchable: true },
+            MemBar {
+                index: 0,
+                size: 64 << 20,
+                prefetchable: true,
+            },
+            MemBar {
+                index: 2,
+                size: 128 << 20,
+                prefetchable: false,
+            },
+            MemBar {
+                index: 4,
+                size: 256 << 20,
+                prefetchable: true,
+            },
         ])
     }
 
@@ -163,7 +175,11 @@ mod tests {
     fn bars_size_like_hardware() {
         let mut c = gaudi();
         // Sizing: write all ones, read back the size mask with the type bits.
-        for (off, size, pf) in [(0x10u64, 64u64 << 20, 8u32), (0x18, 128 << 20, 0), (0x20, 256 << 20, 8)] {
+        for (off, size, pf) in [
+            (0x10u64, 64u64 << 20, 8u32),
+            (0x18, 128 << 20, 0),
+            (0x20, 256 << 20, 8),
+        ] {
             c.write(off, &[0xff; 4]);
             c.write(off + 4, &[0xff; 4]);
             let lo = r32(&c, off);
@@ -180,7 +196,10 @@ mod tests {
         let mut b = [0u8; 1];
         c.read(0x34, &mut b);
         assert_eq!(b[0] as usize, MSI_CAP);
-        assert_eq!(r32(&c, MSI_CAP as u64) & 0xffff, 0x05 | ((PCIE_CAP as u32) << 8));
+        assert_eq!(
+            r32(&c, MSI_CAP as u64) & 0xffff,
+            0x05 | ((PCIE_CAP as u32) << 8)
+        );
         assert_eq!(r32(&c, PCIE_CAP as u64) & 0xffff, 0x10);
     }
 
@@ -192,9 +211,16 @@ mod tests {
         assert_eq!(r32(&c, 4) & 0xffff, 0);
         c.write(4, &[0xff, 0xff]);
         let cmd = (CMD_MEMORY | CMD_BUS_MASTER | (1 << 8) | (1 << 10)) as u32;
-        assert_eq!(r32(&c, 4) & 0xffff, cmd, "only memory, master, SERR and INTx-disable");
+        assert_eq!(
+            r32(&c, 4) & 0xffff,
+            cmd,
+            "only memory, master, SERR and INTx-disable"
+        );
         c.write(MSI_CAP as u64 + 2, &[0xff, 0xff]);
-        assert_eq!(r32(&c, MSI_CAP as u64) >> 16, (1 << 7) | (0b111 << 4) | MSI_CTRL_ENABLE as u32);
+        assert_eq!(
+            r32(&c, MSI_CAP as u64) >> 16,
+            (1 << 7) | (0b111 << 4) | MSI_CTRL_ENABLE as u32
+        );
         // Past the end: reads all ones, writes dropped, nothing panics.
         let mut b = [0u8; 4];
         c.read(4094, &mut b);

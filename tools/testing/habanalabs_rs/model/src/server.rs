@@ -9,8 +9,8 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use vfio_bindings::bindings::vfio::{
     vfio_region_info, VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
-    VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_NUM_IRQS,
-    VFIO_PCI_NUM_REGIONS, VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE,
+    VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_NUM_IRQS, VFIO_PCI_NUM_REGIONS,
+    VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE,
 };
 use vfio_user::{IrqInfo, Server, ServerBackend, ServerRegion};
 
@@ -87,7 +87,11 @@ fn irqs() -> Vec<IrqInfo> {
     (0..VFIO_PCI_NUM_IRQS)
         .map(|index| IrqInfo {
             index,
-            flags: if index == VFIO_PCI_MSI_IRQ_INDEX { VFIO_IRQ_INFO_EVENTFD } else { 0 },
+            flags: if index == VFIO_PCI_MSI_IRQ_INDEX {
+                VFIO_IRQ_INFO_EVENTFD
+            } else {
+                0
+            },
             count: u32::from(index == VFIO_PCI_MSI_IRQ_INDEX),
         })
         .collect()
@@ -125,7 +129,11 @@ impl ServerBackend for Backend {
         match region {
             VFIO_PCI_CONFIG_REGION_INDEX => self.dev.cfg.read(offset, data),
             SRAM_BAR | CFG_BAR | HBM_BAR => self.dev.bar_read(region, offset, data),
-            _ => return Err(invalid(format!("read of region {region}, which the device does not have"))),
+            _ => {
+                return Err(invalid(format!(
+                    "read of region {region}, which the device does not have"
+                )))
+            }
         }
         Ok(())
     }
@@ -134,7 +142,11 @@ impl ServerBackend for Backend {
         match region {
             VFIO_PCI_CONFIG_REGION_INDEX => self.dev.cfg.write(offset, data),
             SRAM_BAR | CFG_BAR | HBM_BAR => self.dev.bar_write(region, offset, data),
-            _ => return Err(invalid(format!("write of region {region}, which the device does not have"))),
+            _ => {
+                return Err(invalid(format!(
+                    "write of region {region}, which the device does not have"
+                )))
+            }
         }
         Ok(())
     }
@@ -147,8 +159,16 @@ impl ServerBackend for Backend {
         size: u64,
         fd: Option<File>,
     ) -> std::io::Result<()> {
-        crate::debug!("DMA map {address:#x}+{size:#x} (fd {}, offset {offset:#x})", fd.is_some());
-        self.dma.push(DmaRegion { address, size, offset, fd });
+        crate::debug!(
+            "DMA map {address:#x}+{size:#x} (fd {}, offset {offset:#x})",
+            fd.is_some()
+        );
+        self.dma.push(DmaRegion {
+            address,
+            size,
+            offset,
+            fd,
+        });
         Ok(())
     }
 
@@ -160,9 +180,12 @@ impl ServerBackend for Backend {
     ) -> std::io::Result<()> {
         crate::debug!("DMA unmap {address:#x}+{size:#x}");
         let before = self.dma.len();
-        self.dma.retain(|r| !(r.address == address && r.size == size));
+        self.dma
+            .retain(|r| !(r.address == address && r.size == size));
         if self.dma.len() == before {
-            return Err(invalid(format!("DMA unmap of {address:#x}+{size:#x}, which is not mapped")));
+            return Err(invalid(format!(
+                "DMA unmap of {address:#x}+{size:#x}, which is not mapped"
+            )));
         }
         Ok(())
     }
@@ -181,7 +204,10 @@ impl ServerBackend for Backend {
         count: u32,
         fds: Vec<File>,
     ) -> std::io::Result<()> {
-        crate::debug!("SET_IRQS index {index} flags {flags:#x} start {start} count {count} fds {}", fds.len());
+        crate::debug!(
+            "SET_IRQS index {index} flags {flags:#x} start {start} count {count} fds {}",
+            fds.len()
+        );
         if count == 0 {
             if index == VFIO_PCI_MSI_IRQ_INDEX {
                 self.dev.set_msi(None);
@@ -195,8 +221,16 @@ impl ServerBackend for Backend {
         }
         if flags & VFIO_IRQ_SET_DATA_EVENTFD != 0 {
             let fd = fds.into_iter().next();
-            crate::info!("MSI {}", if fd.is_some() { "connected" } else { "disconnected" });
-            self.dev.set_msi(fd.map(|f| Box::new(f) as Box<dyn crate::device::MsiSink>));
+            crate::info!(
+                "MSI {}",
+                if fd.is_some() {
+                    "connected"
+                } else {
+                    "disconnected"
+                }
+            );
+            self.dev
+                .set_msi(fd.map(|f| Box::new(f) as Box<dyn crate::device::MsiSink>));
         } else if flags & VFIO_IRQ_SET_DATA_NONE != 0 {
             // A loopback trigger from the host.
             self.dev.bar_write(
@@ -215,7 +249,10 @@ pub fn serve(path: &Path, dev: Gaudi) -> Result<(), String> {
     let server = Server::new(path, true, irqs(), regions(&dev))
         .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
     crate::info!("listening on {}", path.display());
-    let mut backend = Backend { dev, dma: Vec::new() };
+    let mut backend = Backend {
+        dev,
+        dma: Vec::new(),
+    };
     let result = server.run(&mut backend);
     crate::info!("{}", backend.dev.summary());
     match result {
@@ -271,7 +308,10 @@ mod tests {
         let dev = Gaudi::new(1 << 30, 256 << 20).unwrap();
         let r = regions(&dev);
         let sizes: Vec<u64> = r.iter().map(|r| r.region_info.size).collect();
-        assert_eq!(&sizes[..8], &[64 << 20, 0, 128 << 20, 0, 256 << 20, 0, 0, 4096]);
+        assert_eq!(
+            &sizes[..8],
+            &[64 << 20, 0, 128 << 20, 0, 256 << 20, 0, 0, 4096]
+        );
         let i = irqs();
         assert_eq!(i[VFIO_PCI_MSI_IRQ_INDEX as usize].count, 1);
         assert_eq!(i.iter().map(|i| i.count).sum::<u32>(), 1);
