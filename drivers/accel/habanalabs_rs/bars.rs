@@ -71,14 +71,14 @@ pub(crate) fn check_bar_sizes(sram: u64, cfg: u64, hbm: u64) -> Result<(), BarEr
 /// `addr` is not in the register space the BAR exposes.
 pub(crate) fn cfg_bar_offset(addr: u64) -> Option<usize> {
     let off = addr.checked_sub(SPI_FLASH_BASE)?;
-    if off < CFG_BAR_SIZE as u64 && addr >= CFG_BASE {
+    if off < CFG_BAR_SIZE as u64 && off >= REGS_OFFSET_IN_CFG_BAR as u64 {
         usize::try_from(off).ok()
     } else {
         None
     }
 }
 
-#[kunit_tests(habanalabs_rs_bars)]
+#[kernel::prelude::kunit_tests(habanalabs_rs_bars)]
 mod tests {
     use super::*;
 
@@ -121,13 +121,25 @@ mod tests {
     }
 
     #[test]
+    fn register_definitions_sit_at_their_device_addresses() {
+        use kernel::io::register::Register;
+        assert_eq!(
+            Some(crate::regs::PCIE_CORE_MSI_REQ::OFFSET),
+            cfg_bar_offset(CFG_BASE + 0xC0_4100)
+        );
+    }
+
+    #[test]
     fn register_addresses_map_into_cfg_bar() {
         // The register blocks start half-way into the BAR.
         assert_eq!(cfg_bar_offset(CFG_BASE), Some(0x400_0000));
         // PCIE_CORE_MSI_REQ.
         assert_eq!(cfg_bar_offset(CFG_BASE + 0xC0_4100), Some(0x4C0_4100));
         // The last byte of the BAR.
-        assert_eq!(cfg_bar_offset(SPI_FLASH_BASE + 0x7FF_FFFF), Some(0x7FF_FFFF));
+        assert_eq!(
+            cfg_bar_offset(SPI_FLASH_BASE + 0x7FF_FFFF),
+            Some(0x7FF_FFFF)
+        );
         // The SPI flash is not register space; past the BAR is nothing.
         assert_eq!(cfg_bar_offset(SPI_FLASH_BASE), None);
         assert_eq!(cfg_bar_offset(SPI_FLASH_BASE + 0x800_0000), None);

@@ -116,25 +116,27 @@ impl pci::Driver for HlDriver {
                 bar_len(pdev, bars::CFG_BAR),
                 bar_len(pdev, bars::HBM_BAR),
             );
-            bars::check_bar_sizes(sram_len, cfg_len, hbm_len).inspect_err(|e| match e {
-                bars::BarError::WrongSize {
-                    bar,
-                    found,
-                    expected,
-                } => dev_err!(
-                    pdev,
-                    "BAR{} is {:#x} bytes, a Gaudi's is {:#x}\n",
-                    bar,
-                    found,
-                    expected
-                ),
-                bars::BarError::BadHbmWindow { found } => dev_err!(
-                    pdev,
-                    "HBM BAR{} is {:#x} bytes, not a power of two\n",
-                    bars::HBM_BAR,
-                    found
-                ),
-            }).map_err(|_| ENODEV)?;
+            bars::check_bar_sizes(sram_len, cfg_len, hbm_len)
+                .inspect_err(|e| match e {
+                    bars::BarError::WrongSize {
+                        bar,
+                        found,
+                        expected,
+                    } => dev_err!(
+                        pdev,
+                        "BAR{} is {:#x} bytes, a Gaudi's is {:#x}\n",
+                        bar,
+                        found,
+                        expected
+                    ),
+                    bars::BarError::BadHbmWindow { found } => dev_err!(
+                        pdev,
+                        "HBM BAR{} is {:#x} bytes, not a power of two\n",
+                        bars::HBM_BAR,
+                        found
+                    ),
+                })
+                .map_err(|_| ENODEV)?;
 
             let enabled = pdev.enable_device_mem_scoped()?;
             pdev.set_master();
@@ -187,7 +189,7 @@ impl pci::Driver for HlDriver {
                     }
                 },
                 _: {
-                    HlDevice::msi_self_test(pdev, cfg, irq)?;
+                    HlDevice::msi_self_test(pdev, cfg, &irq)?;
                     dev_info!(pdev, "bound\n");
                 },
             }))

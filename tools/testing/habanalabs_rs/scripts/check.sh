@@ -36,7 +36,7 @@ if has model; then
 	p=$(echo "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1/p' | awk '{s+=$1} END{print s+0}')
 	f=$(echo "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\2/p' | awk '{s+=$1} END{print s+0}')
 	if ! echo "$out" | grep -q '^test result:'; then echo "$out" | tail -n 30; f=$((f + 1)); fi
-	echo "$out" | grep -E '^test .* FAILED|panicked' | head -n 20
+	echo "$out" | grep -E '^test .* FAILED|panicked' | head -n 20 || true
 	record "model (cargo test)" "$p" "$f"
 fi
 

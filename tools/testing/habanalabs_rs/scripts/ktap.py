@@ -57,16 +57,21 @@ class Run:
 
 
 def parse(lines):
-    runs, splats, open_runs = [], [], []
+    """Reads the console. Kernel messages (with a timestamp) and the guest's own output (without)
+    are two KTAP streams that may interleave, so each keeps its own open suites."""
+    runs, splats = [], []
+    streams = {True: [], False: []}
     for raw in lines:
-        line = TIMESTAMP.sub("", raw.rstrip("\n"))
+        raw = raw.rstrip("\n")
+        line = TIMESTAMP.sub("", raw)
+        open_runs = streams[line != raw]
         if SPLAT.search(line):
             splats.append(line)
         m = SUBTEST.match(line)
         if m:
             r = Run(m.group(2), len(m.group(1)))
             runs.append(r)
-            open_runs = [o for o in open_runs if o.indent < r.indent] + [r]
+            open_runs[:] = [o for o in open_runs if o.indent < r.indent] + [r]
             continue
         m = PLAN.match(line)
         if m and open_runs and len(m.group(1)) == open_runs[-1].indent and open_runs[-1].plan is None:
@@ -78,7 +83,7 @@ def parse(lines):
             cur = next((o for o in reversed(open_runs) if o.indent == indent), None)
             if cur is None:
                 # A suite's own result line closes it.
-                open_runs = [o for o in open_runs if o.indent < indent]
+                open_runs[:] = [o for o in open_runs if o.indent < indent]
                 continue
             desc = m.group(4)
             if "# SKIP" in desc:

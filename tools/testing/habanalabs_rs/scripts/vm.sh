@@ -80,7 +80,7 @@ mem=2G
 qemu=("$HLRS_TOP/tools/testing/habanalabs_rs/scripts/qemu.sh" -accel tcg -cpu max -smp 2 -m $mem
 	-object memory-backend-memfd,id=mem,size=$mem,share=on -machine q35,memory-backend=mem
 	-kernel "$KERNEL" -initrd "$out/initramfs.gz" -no-reboot -display none
-	-append "console=ttyS0 panic=-1 oops=panic kasan.fault=report loglevel=6 ${HLRS_APPEND:-}"
+	-append "console=ttyS0 panic=-1 oops=panic kasan.fault=report loglevel=7 ${HLRS_APPEND:-}"
 	"${devargs[@]}")
 
 start=$(now)

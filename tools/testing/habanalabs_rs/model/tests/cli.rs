@@ -18,7 +18,7 @@ fn sock(name: &str) -> PathBuf {
     p
 }
 
-fn wait_for(p: &PathBuf) {
+fn wait_for(p: &std::path::Path) {
     let t = Instant::now();
     while !p.exists() {
         assert!(
