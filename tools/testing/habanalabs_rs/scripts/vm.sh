@@ -84,6 +84,7 @@ qemu=("$HLRS_TOP/tools/testing/habanalabs_rs/scripts/qemu.sh" -accel tcg -cpu ma
 	"${devargs[@]}")
 
 start=$(now)
+deadline=$(($(date +%s) + timeout))
 if [ $interactive = 1 ]; then
 	"${qemu[@]}" -serial mon:stdio
 	exit 0
@@ -92,7 +93,7 @@ fi
 qpid=$!
 status=ok
 while kill -0 "$qpid" 2>/dev/null; do
-	if [ "$(awk "BEGIN{print ($(now) - $start) > $timeout}")" = 1 ]; then status=timeout; break; fi
+	if [ "$(date +%s)" -ge "$deadline" ]; then status="timeout after ${timeout}s"; break; fi
 	for j in "${!pids[@]}"; do
 		if ! kill -0 "${pids[$j]}" 2>/dev/null; then
 			wait "${pids[$j]}"; rc=$?

@@ -80,6 +80,8 @@ test_unbind_rebind_10_times() {
 		for d in $(good_devices); do
 			echo "$d" > $DRV/unbind || fail "unbind $d (round $i)"
 			[ -z "$(bound_driver "$d")" ] || fail "$d still bound after unbind (round $i)"
+			[ "$(cat /sys/bus/pci/devices/$d/enable)" = 0 ] ||
+				fail "$d still enabled after unbind (round $i): the enable count leaked"
 			echo "$d" > $DRV/bind || fail "bind $d (round $i)"
 			[ "$(bound_driver "$d")" = habanalabs_rs ] || fail "$d not bound again (round $i)"
 		done
@@ -96,6 +98,7 @@ test_rmmod_modprobe_10_times() {
 		! grep -q '^habanalabs_rs ' /proc/modules || fail "still loaded (round $i)"
 		for d in $(good_devices); do
 			[ -z "$(bound_driver "$d")" ] || fail "$d bound with the module gone"
+			[ "$(cat /sys/bus/pci/devices/$d/enable)" = 0 ] || fail "$d still enabled with the module gone"
 		done
 		modprobe habanalabs_rs || fail "modprobe (round $i)"
 		all_bound || fail "not every device bound after modprobe (round $i)"
