@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The emulated Gaudi: its BARs, memories, registers and MSI.
+//! The emulated Gaudi: its BARs, configuration space, registers, memories and MSI, shared
+//! between the vfio-user thread (the host's accesses) and the device's engines.
+//!
+//! Locks: `st` (register-visible state) may be held while taking a memory lock or the host
+//! memory's, never the other way round; the MSI is sent with no other lock held.
 
+use crate::fw::{Firmware, Mems};
+use crate::host::HostMemory;
 use crate::mem::Memory;
 use crate::pci_cfg::{ConfigSpace, MemBar};
 use crate::regs::{self, RegisterFile};
+use std::sync::{Mutex, MutexGuard, RwLock};
 
 /// BAR number of the SRAM window.
 pub const SRAM_BAR: u32 = 0;
@@ -19,6 +26,18 @@ pub const CFG_BAR_SIZE: u64 = 128 << 20;
 pub const SRAM_SIZE: u64 = 0x140_0000;
 /// Offset of the register blocks inside the configuration BAR.
 pub const REGS_IN_CFG_BAR: u64 = regs::CFG_BASE - regs::SPI_FLASH_BASE;
+
+/// Configuration-space offsets of the ELBI: indirect register access without a BAR.
+pub mod elbi {
+    /// Device address (low 32 bits).
+    pub const ADDR: u64 = 0xFF0;
+    /// Data.
+    pub const DATA: u64 = 0xFF4;
+    /// Control: writing 0 reads, bit 31 writes.
+    pub const CTRL: u64 = 0xFF8;
+    /// Status: bit 31 done, bit 30 error.
+    pub const STS: u64 = 0xFFC;
+}
 
 /// Where the device's MSI goes: the vfio-user eventfd, or a recorder in tests.
 pub trait MsiSink: Send {
@@ -46,35 +65,55 @@ pub struct Stats {
     pub resets: u64,
 }
 
-/// One emulated Gaudi.
-pub struct Gaudi {
-    /// PCI configuration space.
-    pub cfg: ConfigSpace,
-    bars: [MemBar; 3],
-    sram: Memory,
-    hbm: Memory,
-    hbm_bar_base: u64,
+/// Register-visible state, under one lock.
+pub struct State {
     /// Registers without behaviour.
     pub regs: RegisterFile,
-    msi: Option<Box<dyn MsiSink>>,
+    /// The device CPU.
+    pub fw: Firmware,
+    /// Scratchpad 0.
+    hw_state: u32,
+    /// HBM address BAR4 starts at (iATU inbound region 2).
+    pub hbm_bar_base: u64,
+    aux_dbi: u32,
+    iatu: [u32; 0x400],
+    elbi: [u32; 4],
     /// What the device did.
     pub stats: Stats,
 }
 
-impl Gaudi {
+/// One emulated Gaudi.
+pub struct Device {
+    st: Mutex<State>,
+    cfg: Mutex<ConfigSpace>,
+    bars: [MemBar; 3],
+    /// On-chip SRAM.
+    pub sram: RwLock<Memory>,
+    /// HBM.
+    pub hbm: RwLock<Memory>,
+    /// Host memory reached by DMA.
+    pub host: HostMemory,
+    msi: Mutex<Option<Box<dyn MsiSink>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Device {
     /// A Gaudi with `hbm_size` bytes of HBM seen through a BAR of `hbm_bar_size` bytes.
     #[cfg(test)]
-    pub fn new(hbm_size: u64, hbm_bar_size: u64) -> std::io::Result<Gaudi> {
+    pub fn new(hbm_size: u64, hbm_bar_size: u64) -> std::io::Result<Device> {
         Self::with_sram_bar(hbm_size, hbm_bar_size, SRAM_BAR_SIZE)
     }
 
-    /// Like [`Gaudi::new`] with a BAR0 of `sram_bar_size` bytes: not a real Gaudi unless that is
-    /// 64 MiB, for testing that drivers refuse it.
+    /// Like [`Device::new`] with a BAR0 of `sram_bar_size` bytes: not a real Gaudi unless that
+    /// is 64 MiB, for testing that drivers refuse it.
     pub fn with_sram_bar(
         hbm_size: u64,
         hbm_bar_size: u64,
         sram_bar_size: u64,
-    ) -> std::io::Result<Gaudi> {
+    ) -> std::io::Result<Device> {
         let bars = [
             MemBar {
                 index: 0,
@@ -92,16 +131,39 @@ impl Gaudi {
                 prefetchable: true,
             },
         ];
-        Ok(Gaudi {
-            cfg: ConfigSpace::new(&bars),
+        let sram = RwLock::new(Memory::new(SRAM_SIZE)?);
+        let fw = Firmware::new(&sram);
+        Ok(Device {
+            st: Mutex::new(State {
+                regs: RegisterFile::default(),
+                fw,
+                hw_state: 0,
+                hbm_bar_base: 0,
+                aux_dbi: 0,
+                iatu: [0; 0x400],
+                elbi: [0; 4],
+                stats: Stats::default(),
+            }),
+            cfg: Mutex::new(ConfigSpace::new(&bars)),
             bars,
-            sram: Memory::new(SRAM_SIZE)?,
-            hbm: Memory::new(hbm_size)?,
-            hbm_bar_base: 0,
-            regs: RegisterFile::default(),
-            msi: None,
-            stats: Stats::default(),
+            sram,
+            hbm: RwLock::new(Memory::new(hbm_size)?),
+            host: HostMemory::default(),
+            msi: Mutex::new(None),
         })
+    }
+
+    /// The register-visible state, locked.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.st)
+    }
+
+    fn mems(&self) -> Mems<'_> {
+        Mems {
+            sram: &self.sram,
+            hbm: &self.hbm,
+            host: &self.host,
+        }
     }
 
     /// Size of BAR `index`, 0 for a BAR the device does not have.
@@ -113,39 +175,48 @@ impl Gaudi {
     }
 
     /// Connects (or, with `None`, disconnects) the MSI.
-    pub fn set_msi(&mut self, sink: Option<Box<dyn MsiSink>>) {
-        self.msi = sink;
+    pub fn set_msi(&self, sink: Option<Box<dyn MsiSink>>) {
+        *lock(&self.msi) = sink;
     }
 
-    fn raise_msi(&mut self) {
-        let delivered = self.msi.as_mut().is_some_and(|m| m.send());
-        match delivered {
-            true => {
-                self.stats.msi_sent += 1;
-                crate::debug!("MSI sent");
-            }
-            false => {
-                self.stats.msi_lost += 1;
-                crate::warn!("MSI requested but the guest has not set one up; dropped");
-            }
+    /// Sends the MSI. Call with no lock held.
+    pub fn raise_msi(&self) {
+        let delivered = lock(&self.msi).as_mut().is_some_and(|m| m.send());
+        let mut st = self.state();
+        if delivered {
+            st.stats.msi_sent += 1;
+            crate::debug!("MSI sent");
+        } else {
+            st.stats.msi_lost += 1;
+            crate::warn!("MSI requested but the guest has not set one up; dropped");
         }
     }
 
-    fn bad_access(&mut self, what: &str, bar: u32, offset: u64, len: usize) {
-        self.stats.bad_accesses += 1;
+    fn bad_access(&self, what: &str, bar: u32, offset: u64, len: usize) {
+        self.state().stats.bad_accesses += 1;
         crate::warn!("{what} of {len} bytes at BAR{bar} + {offset:#x} decodes to nothing");
     }
 
     /// Serves a guest read of `data.len()` bytes at `offset` in BAR `bar`.
-    pub fn bar_read(&mut self, bar: u32, offset: u64, data: &mut [u8]) {
+    pub fn bar_read(&self, bar: u32, offset: u64, data: &mut [u8]) {
         let ok = match bar {
             SRAM_BAR => {
-                self.sram_window(offset, data.len()) && self.sram.read(offset, data).is_ok()
+                self.window_fits(SRAM_BAR, offset, data.len())
+                    && self
+                        .sram
+                        .read()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .read(offset, data)
+                        .is_ok()
             }
-            HBM_BAR => self
-                .hbm_window(offset, data.len())
-                .is_some_and(|a| self.hbm.read(a, data).is_ok()),
-            CFG_BAR => self.cfg_read(offset, data),
+            HBM_BAR => self.hbm_window(offset, data.len()).is_some_and(|a| {
+                self.hbm
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .read(a, data)
+                    .is_ok()
+            }),
+            CFG_BAR => self.cfg_bar_read(offset, data),
             _ => false,
         };
         if !ok {
@@ -156,17 +227,28 @@ impl Gaudi {
     }
 
     /// Serves a guest write of `data` at `offset` in BAR `bar`.
-    pub fn bar_write(&mut self, bar: u32, offset: u64, data: &[u8]) {
+    pub fn bar_write(&self, bar: u32, offset: u64, data: &[u8]) {
         crate::trace!("write BAR{bar} + {offset:#x}: {data:02x?}");
         let ok = match bar {
             SRAM_BAR => {
-                self.sram_window(offset, data.len()) && self.sram.write(offset, data).is_ok()
+                self.window_fits(SRAM_BAR, offset, data.len())
+                    && self
+                        .sram
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .write(offset, data)
+                        .is_ok()
             }
             HBM_BAR => match self.hbm_window(offset, data.len()) {
-                Some(a) => self.hbm.write(a, data).is_ok(),
+                Some(a) => self
+                    .hbm
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .write(a, data)
+                    .is_ok(),
                 None => false,
             },
-            CFG_BAR => self.cfg_write(offset, data),
+            CFG_BAR => self.cfg_bar_write(offset, data),
             _ => false,
         };
         if !ok {
@@ -174,20 +256,18 @@ impl Gaudi {
         }
     }
 
-    /// Whether an access through the SRAM BAR fits in the BAR.
-    fn sram_window(&self, offset: u64, len: usize) -> bool {
+    fn window_fits(&self, bar: u32, offset: u64, len: usize) -> bool {
         offset
             .checked_add(len as u64)
-            .is_some_and(|end| end <= self.bar_size(SRAM_BAR))
+            .is_some_and(|end| end <= self.bar_size(bar))
     }
 
-    /// HBM address of an access through the HBM BAR, if it fits in the BAR and in HBM.
+    /// HBM address of an access through the HBM BAR, if it fits in the BAR.
     fn hbm_window(&self, offset: u64, len: usize) -> Option<u64> {
-        let end = offset.checked_add(len as u64)?;
-        if end > self.bar_size(HBM_BAR) {
+        if !self.window_fits(HBM_BAR, offset, len) {
             return None;
         }
-        self.hbm_bar_base.checked_add(offset)
+        self.state().hbm_bar_base.checked_add(offset)
     }
 
     /// Splits a configuration-BAR access into 32-bit registers.
@@ -199,65 +279,214 @@ impl Gaudi {
         Some((0..len as u32 / 4).map(move |i| start as u32 + 4 * i))
     }
 
-    fn cfg_read(&mut self, offset: u64, data: &mut [u8]) -> bool {
+    fn cfg_bar_read(&self, offset: u64, data: &mut [u8]) -> bool {
         // The SPI flash half is not modelled.
         let Some(offs) = Self::reg_offsets(offset, data.len()) else {
             return false;
         };
         for (i, off) in offs.enumerate() {
-            self.regs.stats.reads += 1;
-            let v = match off {
-                regs::PCIE_CORE_MSI_REQ => 0,
-                _ => self.regs.read_unimplemented(off),
-            };
+            let v = self.read_reg(off);
             data[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
         }
         true
     }
 
-    fn cfg_write(&mut self, offset: u64, data: &[u8]) -> bool {
+    fn cfg_bar_write(&self, offset: u64, data: &[u8]) -> bool {
         let Some(offs) = Self::reg_offsets(offset, data.len()) else {
             return false;
         };
         for (i, off) in offs.enumerate() {
-            self.regs.stats.writes += 1;
             let v = u32::from_le_bytes(data[4 * i..4 * i + 4].try_into().unwrap_or_default());
-            match off {
-                regs::PCIE_CORE_MSI_REQ => {
-                    if v != 0 {
-                        self.raise_msi();
-                    }
-                }
-                _ => self.regs.write_unimplemented(off, v),
-            }
+            self.write_reg(off, v);
         }
         true
     }
 
+    /// Reads the register at `CFG_BASE + off`.
+    pub fn read_reg(&self, off: u32) -> u32 {
+        let mut st = self.state();
+        st.regs.stats.reads += 1;
+        if let Some(v) = st.fw.read(off) {
+            return v;
+        }
+        match off {
+            regs::PCIE_CORE_MSI_REQ => 0,
+            regs::HW_STATE => st.hw_state,
+            regs::BTM_FSM => 0,
+            o if (regs::PCIE_DBI_BASE..regs::PCIE_DBI_BASE + regs::PCIE_DBI_SIZE).contains(&o) => {
+                st.dbi_read(o - regs::PCIE_DBI_BASE)
+            }
+            regs::PCIE_AUX_DBI => st.aux_dbi,
+            _ => st.regs.read_unimplemented(off),
+        }
+    }
+
+    /// Writes the register at `CFG_BASE + off`, with its side effects.
+    pub fn write_reg(&self, off: u32, v: u32) {
+        let mut msi = false;
+        let mut reset = false;
+        {
+            let mut st = self.state();
+            st.regs.stats.writes += 1;
+            let st = &mut *st;
+            if let Some(fx) = st.fw.write(off, v, &self.mems()) {
+                msi = fx.msi;
+                reset = fx.reset;
+            } else {
+                match off {
+                    regs::PCIE_CORE_MSI_REQ => msi = v != 0,
+                    regs::HW_STATE => st.hw_state = v,
+                    regs::SW_ALL_RST => reset = v & 1 != 0,
+                    regs::PCIE_AUX_DBI => st.aux_dbi = v,
+                    o if (regs::PCIE_DBI_BASE..regs::PCIE_DBI_BASE + regs::PCIE_DBI_SIZE)
+                        .contains(&o) =>
+                    {
+                        st.dbi_write(o - regs::PCIE_DBI_BASE, v)
+                    }
+                    // Reset preparation: stored, acted on at SW_ALL_RST.
+                    regs::PREBOOT_PCIE_EN
+                    | regs::BOOT_SEQ_RE_START
+                    | regs::SW_ALL_RST_CFG_L
+                    | regs::SW_ALL_RST_CFG_H
+                    | regs::SOFT_RST_CFG_L
+                    | regs::SOFT_RST_CFG_H
+                    | regs::PCIE_AUX_FLR_CTRL => st.regs.write_unimplemented_quiet(off, v),
+                    _ => st.regs.write_unimplemented(off, v),
+                }
+            }
+        }
+        if reset {
+            self.hard_reset();
+        }
+        if msi {
+            self.raise_msi();
+        }
+    }
+
+    /// Serves a read of PCI configuration space, including the ELBI.
+    pub fn cfg_read(&self, off: u64, out: &mut [u8]) {
+        if (elbi::ADDR..elbi::STS + 4).contains(&off) && out.len() == 4 && off % 4 == 0 {
+            let v = self.state().elbi[((off - elbi::ADDR) / 4) as usize];
+            out.copy_from_slice(&v.to_le_bytes());
+            return;
+        }
+        lock(&self.cfg).read(off, out);
+    }
+
+    /// Serves a write of PCI configuration space, including the ELBI.
+    pub fn cfg_write(&self, off: u64, data: &[u8]) {
+        if (elbi::ADDR..elbi::STS + 4).contains(&off) && data.len() == 4 && off % 4 == 0 {
+            let v = u32::from_le_bytes(data.try_into().unwrap_or_default());
+            let idx = ((off - elbi::ADDR) / 4) as usize;
+            let op = {
+                let mut st = self.state();
+                st.elbi[idx] = v;
+                (off == elbi::CTRL).then(|| (st.elbi[0], st.elbi[1]))
+            };
+            if let Some((addr, wdata)) = op {
+                self.elbi_access(addr, wdata, v & (1 << 31) != 0);
+            }
+            return;
+        }
+        lock(&self.cfg).write(off, data);
+    }
+
+    /// Performs an ELBI access: the address is the low 32 bits of a device address in
+    /// register space.
+    fn elbi_access(&self, addr: u32, wdata: u32, write: bool) {
+        let cfg_lo = regs::CFG_BASE as u32;
+        let ok = addr >= cfg_lo && addr % 4 == 0;
+        let mut rdata = 0;
+        if ok && write {
+            self.write_reg(addr - cfg_lo, wdata);
+        } else if ok {
+            rdata = self.read_reg(addr - cfg_lo);
+        } else {
+            crate::warn!("ELBI access to {addr:#x}, outside register space");
+        }
+        let mut st = self.state();
+        if !write {
+            st.elbi[1] = rdata;
+        }
+        st.elbi[3] = if ok { 1 << 31 } else { (1 << 31) | (1 << 30) };
+    }
+
     /// Hard reset: every block back to its post-reset state. Memory keeps its contents, as
-    /// DRAM does across a reset; the interrupt set-up belongs to the host and stays.
-    pub fn reset(&mut self) {
-        self.stats.resets += 1;
-        self.regs.reset();
-        self.hbm_bar_base = 0;
-        self.cfg.reset(&self.bars);
+    /// DRAM does across a reset; the PCI configuration and the host's interrupt set-up stay,
+    /// since the driver asks the boot ROM not to retrain the link.
+    pub fn hard_reset(&self) {
+        let mut st = self.state();
+        st.stats.resets += 1;
+        st.regs.reset();
+        st.hw_state = 0;
+        st.fw = Firmware::new(&self.sram);
+        crate::info!("hard reset (#{})", st.stats.resets);
+    }
+
+    /// Reset requested by QEMU (the guest's function-level reset or a VM reset): like a hard
+    /// reset, and the configuration space returns to its post-reset values too.
+    pub fn pci_reset(&self) {
+        self.hard_reset();
+        let mut st = self.state();
+        st.hbm_bar_base = 0;
+        st.iatu = [0; 0x400];
+        lock(&self.cfg).reset(&self.bars);
     }
 
     /// One line describing what happened, for the log when the model exits.
     pub fn summary(&self) -> String {
-        let r = self.regs.stats;
+        let st = self.state();
+        let (r, f) = (st.regs.stats, st.fw.stats);
         format!(
-            "register reads {} (unimplemented {}), writes {} (unimplemented {}); MSI sent {}, lost {}; bad BAR accesses {}; resets {}",
-            r.reads, r.unimplemented_reads, r.writes, r.unimplemented_writes,
-            self.stats.msi_sent, self.stats.msi_lost, self.stats.bad_accesses, self.stats.resets
+            "register reads {} (unimplemented {}), writes {} (unimplemented {}); CPU-CP packets {} (unsupported {}); events {} (dropped {}); MSI sent {}, lost {}; bad BAR accesses {}; resets {}",
+            r.reads, r.unimplemented_reads, r.writes, r.unimplemented_writes, f.packets, f.unsupported,
+            f.events, f.events_dropped, st.stats.msi_sent, st.stats.msi_lost, st.stats.bad_accesses,
+            st.stats.resets
         )
+    }
+}
+
+impl State {
+    fn dbi_read(&self, reg: u32) -> u32 {
+        if self.aux_dbi == regs::AUX_DBI_IATU {
+            self.iatu[(reg / 4) as usize]
+        } else {
+            0
+        }
+    }
+
+    /// DBI writes with the iATU selected program address translation. Inbound region 2
+    /// (registers 0x500..) decides where BAR4 points in HBM: the target address is latched
+    /// when the region's control word enables it in BAR-match mode for BAR4.
+    fn dbi_write(&mut self, reg: u32, v: u32) {
+        if self.aux_dbi != regs::AUX_DBI_IATU {
+            crate::debug!("DBI write {reg:#x} = {v:#x} (PCIe controller registers not modelled)");
+            return;
+        }
+        self.iatu[(reg / 4) as usize] = v;
+        const REGION2: u32 = 0x100 + 0x200 * 2;
+        if reg == REGION2 + 4 {
+            let enabled = v & (1 << 31) != 0;
+            let bar_match = v & (1 << 30) != 0;
+            let bar = (v >> 8) & 0x7;
+            if enabled && bar_match && bar == HBM_BAR {
+                let lo = u64::from(self.iatu[((REGION2 + 0x14) / 4) as usize]);
+                let hi = u64::from(self.iatu[((REGION2 + 0x18) / 4) as usize]);
+                self.hbm_bar_base = (hi << 32) | lo;
+                crate::debug!("BAR4 now points at HBM {:#x}", self.hbm_bar_base);
+            } else {
+                crate::warn!(
+                    "iATU inbound region 2 programmed with control {v:#x}; BAR4 left as it was"
+                );
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
 
     struct Recorder(Arc<Mutex<u32>>);
     impl MsiSink for Recorder {
@@ -267,33 +496,36 @@ mod tests {
         }
     }
 
-    fn gaudi() -> Gaudi {
-        Gaudi::new(1 << 30, 256 << 20).unwrap()
+    fn gaudi() -> Device {
+        Device::new(1 << 30, 256 << 20).unwrap()
     }
 
-    const MSI_REQ: u64 = REGS_IN_CFG_BAR + regs::PCIE_CORE_MSI_REQ as u64;
+    fn reg(off: u32) -> u64 {
+        REGS_IN_CFG_BAR + u64::from(off)
+    }
 
     #[test]
     fn msi_request_register_raises_the_interrupt() {
-        let mut g = gaudi();
+        let g = gaudi();
         let n = Arc::new(Mutex::new(0));
-        g.bar_write(CFG_BAR, MSI_REQ, &1u32.to_le_bytes());
+        g.bar_write(CFG_BAR, reg(regs::PCIE_CORE_MSI_REQ), &1u32.to_le_bytes());
         assert_eq!(
-            g.stats.msi_lost, 1,
+            g.state().stats.msi_lost,
+            1,
             "no MSI set up yet: counted as lost, not faked"
         );
         g.set_msi(Some(Box::new(Recorder(n.clone()))));
-        g.bar_write(CFG_BAR, MSI_REQ, &1u32.to_le_bytes());
-        g.bar_write(CFG_BAR, MSI_REQ, &1u32.to_le_bytes());
+        g.bar_write(CFG_BAR, reg(regs::PCIE_CORE_MSI_REQ), &1u32.to_le_bytes());
+        g.bar_write(CFG_BAR, reg(regs::PCIE_CORE_MSI_REQ), &1u32.to_le_bytes());
         assert_eq!(*n.lock().unwrap(), 2);
-        assert_eq!(g.stats.msi_sent, 2);
-        g.bar_write(CFG_BAR, MSI_REQ, &0u32.to_le_bytes());
+        assert_eq!(g.state().stats.msi_sent, 2);
+        g.bar_write(CFG_BAR, reg(regs::PCIE_CORE_MSI_REQ), &0u32.to_le_bytes());
         assert_eq!(*n.lock().unwrap(), 2, "writing 0 requests nothing");
     }
 
     #[test]
     fn sram_and_hbm_windows_keep_data() {
-        let mut g = gaudi();
+        let g = gaudi();
         g.bar_write(SRAM_BAR, 0x1000, &[1, 2, 3, 4, 5, 6, 7, 8]);
         g.bar_write(HBM_BAR, (256 << 20) - 8, &[9; 8]);
         let mut b = [0u8; 8];
@@ -301,46 +533,127 @@ mod tests {
         assert_eq!(b, [1, 2, 3, 4, 5, 6, 7, 8]);
         g.bar_read(HBM_BAR, (256 << 20) - 8, &mut b);
         assert_eq!(b, [9; 8]);
-        assert_eq!(g.stats.bad_accesses, 0);
+        assert_eq!(g.state().stats.bad_accesses, 0);
     }
 
     #[test]
     fn accesses_that_decode_to_nothing_read_ones_and_are_counted() {
-        let mut g = gaudi();
+        let g = gaudi();
         let mut b = [0u8; 4];
         g.bar_read(SRAM_BAR, SRAM_SIZE, &mut b); // SRAM is 20 MiB of the 64 MiB BAR
         assert_eq!(b, [0xff; 4]);
         g.bar_read(HBM_BAR, 256 << 20, &mut b); // past the window
         g.bar_read(CFG_BAR, 0, &mut b); // SPI flash: not modelled
-        g.bar_read(CFG_BAR, MSI_REQ + 1, &mut b); // misaligned register
-        g.bar_write(CFG_BAR, MSI_REQ, &[1, 0]); // 16-bit register write
+        g.bar_read(CFG_BAR, reg(regs::PCIE_CORE_MSI_REQ) + 1, &mut b); // misaligned register
+        g.bar_write(CFG_BAR, reg(regs::PCIE_CORE_MSI_REQ), &[1, 0]); // 16-bit register write
         g.bar_read(3, 0, &mut b); // no such BAR
-        assert_eq!(g.stats.bad_accesses, 6);
-        assert_eq!(g.stats.msi_lost + g.stats.msi_sent, 0);
+        let st = g.state();
+        assert_eq!(st.stats.bad_accesses, 6);
+        assert_eq!(st.stats.msi_lost + st.stats.msi_sent, 0);
     }
 
     #[test]
     fn unimplemented_registers_are_counted_and_reset_clears_them() {
-        let mut g = gaudi();
-        let off = REGS_IN_CFG_BAR + 0x4000;
+        let g = gaudi();
+        let off = reg(0x4000);
         g.bar_write(CFG_BAR, off, &[0xaa, 0xbb, 0xcc, 0xdd, 1, 2, 3, 4]);
         let mut b = [0u8; 8];
         g.bar_read(CFG_BAR, off, &mut b);
         assert_eq!(b, [0xaa, 0xbb, 0xcc, 0xdd, 1, 2, 3, 4]);
-        assert_eq!(g.regs.stats.unimplemented_writes, 2);
-        assert_eq!(g.regs.stats.unimplemented_reads, 2);
-        g.reset();
+        assert_eq!(g.state().regs.stats.unimplemented_writes, 2);
+        assert_eq!(g.state().regs.stats.unimplemented_reads, 2);
+        g.bar_write(CFG_BAR, reg(regs::SW_ALL_RST), &1u32.to_le_bytes());
         g.bar_read(CFG_BAR, off, &mut b);
         assert_eq!(b, [0; 8]);
-        assert_eq!(g.stats.resets, 1);
+        assert_eq!(g.state().stats.resets, 1);
     }
 
     #[test]
     fn bar_sizes_follow_the_options() {
-        let g = Gaudi::new(1 << 30, 64 << 20).unwrap();
+        let g = Device::new(1 << 30, 64 << 20).unwrap();
         assert_eq!(g.bar_size(0), 64 << 20);
         assert_eq!(g.bar_size(2), 128 << 20);
         assert_eq!(g.bar_size(4), 64 << 20);
         assert_eq!(g.bar_size(1), 0);
+    }
+
+    fn cfg32(g: &Device, off: u64, v: u32) {
+        g.cfg_write(off, &v.to_le_bytes());
+    }
+
+    fn elbi_read(g: &Device, addr: u32) -> (u32, u32) {
+        cfg32(g, elbi::STS, 0);
+        cfg32(g, elbi::ADDR, addr);
+        cfg32(g, elbi::CTRL, 0);
+        let mut b = [0u8; 4];
+        g.cfg_read(elbi::STS, &mut b);
+        let sts = u32::from_le_bytes(b);
+        g.cfg_read(elbi::DATA, &mut b);
+        (sts, u32::from_le_bytes(b))
+    }
+
+    fn elbi_write(g: &Device, addr: u32, v: u32) -> u32 {
+        cfg32(g, elbi::STS, 0);
+        cfg32(g, elbi::ADDR, addr);
+        cfg32(g, elbi::DATA, v);
+        cfg32(g, elbi::CTRL, 1 << 31);
+        let mut b = [0u8; 4];
+        g.cfg_read(elbi::STS, &mut b);
+        u32::from_le_bytes(b)
+    }
+
+    #[test]
+    fn elbi_reaches_registers_before_any_bar_is_mapped() {
+        let g = gaudi();
+        let (sts, v) = elbi_read(&g, 0xFCC4_B150); // CPU_BOOT_DEV_STS0
+        assert_eq!(sts, 1 << 31, "done, no error");
+        assert_eq!(v & (1 << 31), 1 << 31);
+        let (sts, _) = elbi_read(&g, 0x1000); // not register space
+        assert_eq!(sts, (1 << 31) | (1 << 30));
+    }
+
+    #[test]
+    fn iatu_region_2_moves_the_hbm_window() {
+        let g = gaudi();
+        g.hbm
+            .write()
+            .unwrap()
+            .write(0x3000_0000, b"moved!")
+            .unwrap();
+        let dbi = |reg: u32, v: u32| {
+            assert_eq!(elbi_write(&g, 0xFCC0_7490, regs::AUX_DBI_IATU), 1 << 31);
+            assert_eq!(elbi_write(&g, 0xFCC0_2000 + reg, v), 1 << 31);
+            elbi_write(&g, 0xFCC0_7490, 0);
+        };
+        // The driver's sequence for region 2: target low, target high, 0, then control.
+        dbi(0x514, 0x3000_0000);
+        dbi(0x518, 0);
+        dbi(0x500, 0);
+        dbi(0x504, 0xC008_0400);
+        let mut b = [0u8; 6];
+        g.bar_read(HBM_BAR, 0, &mut b);
+        assert_eq!(&b, b"moved!");
+        // Control for another BAR leaves the window alone.
+        dbi(0x514, 0);
+        dbi(0x504, 0xC008_0200);
+        g.bar_read(HBM_BAR, 0, &mut b);
+        assert_eq!(&b, b"moved!");
+        g.pci_reset();
+        g.bar_read(HBM_BAR, 0, &mut b);
+        assert_eq!(b, [0; 6], "window back at HBM 0 after a PCI reset");
+    }
+
+    #[test]
+    fn hard_reset_returns_the_firmware_to_preboot_and_clears_hw_state() {
+        let g = gaudi();
+        g.write_reg(regs::HW_STATE, 1);
+        assert_eq!(g.read_reg(regs::HW_STATE), 1);
+        g.write_reg(regs::SW_ALL_RST, 1);
+        assert_eq!(g.read_reg(regs::HW_STATE), 0);
+        assert_eq!(
+            g.read_reg(regs::CPU_BOOT_STATUS),
+            crate::fw::status::WAITING_FOR_BOOT_FIT
+        );
+        assert_eq!(g.read_reg(regs::BTM_FSM) & 0xf, 0);
     }
 }

@@ -2,6 +2,8 @@
 //! hl-model: an emulated Habana Labs Gaudi served to QEMU over vfio-user.
 
 mod device;
+mod fw;
+mod host;
 mod log;
 mod mem;
 mod options;
@@ -25,7 +27,7 @@ fn main() -> ExitCode {
     };
     log::set_level(opts.log_level);
     let dev =
-        match device::Gaudi::with_sram_bar(opts.hbm_size, opts.hbm_bar_size, opts.sram_bar_size) {
+        match device::Device::with_sram_bar(opts.hbm_size, opts.hbm_bar_size, opts.sram_bar_size) {
             Ok(d) => d,
             Err(e) => {
                 error!("cannot reserve {} bytes of HBM: {e}", opts.hbm_size);
@@ -43,7 +45,7 @@ fn main() -> ExitCode {
             opts.sram_bar_size >> 20
         );
     }
-    match server::serve(&opts.socket, dev) {
+    match server::serve(&opts.socket, std::sync::Arc::new(dev)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!("{e}");

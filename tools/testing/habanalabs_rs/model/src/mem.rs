@@ -50,6 +50,11 @@ impl Memory {
         Ok(Memory { base, size })
     }
 
+    /// Bytes of memory.
+    pub fn size(&self) -> u64 {
+        self.size as u64
+    }
+
     fn check(&self, offset: u64, len: usize) -> Result<usize, OutOfRange> {
         let err = OutOfRange { offset, len };
         let start = usize::try_from(offset).map_err(|_| OutOfRange { offset, len })?;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Gaudi register offsets the model implements, as device addresses relative to `CFG_BASE`
-//! (the values of `asic_reg/gaudi_regs.h`), and the register file behind the configuration BAR.
+//! (the values of `asic_reg/*.h` and `gaudi_reg_map.h`), and the register file that stores
+//! registers without behaviour.
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,9 +11,116 @@ pub const CFG_BASE: u64 = 0x7F_FC00_0000;
 pub const SPI_FLASH_BASE: u64 = 0x7F_F800_0000;
 /// Bytes of register space (from `CFG_BASE` to the end of the configuration BAR).
 pub const REGS_SIZE: u64 = 0x400_0000;
+/// Device address of SRAM.
+pub const SRAM_BASE: u64 = 0x7F_F000_0000;
 
+// PCIe core.
 /// Writing asks the PCIe core to send the MSI.
 pub const PCIE_CORE_MSI_REQ: u32 = 0xC0_4100;
+/// Selects what DBI accesses reach (0x300000: the iATU registers).
+pub const PCIE_AUX_DBI: u32 = 0xC0_7490;
+/// FLR control, written before a driver-performed reset.
+pub const PCIE_AUX_FLR_CTRL: u32 = 0xC0_7394;
+/// The PCIe controller's DBI window (iATU registers when `PCIE_AUX_DBI` selects them).
+pub const PCIE_DBI_BASE: u32 = 0xC0_2000;
+/// Bytes of the DBI window.
+pub const PCIE_DBI_SIZE: u32 = 0x1000;
+/// `PCIE_AUX_DBI` value that selects the iATU.
+pub const AUX_DBI_IATU: u32 = 0x30_0000;
+
+// PSOC global configuration: boot scratchpads, reset.
+/// Written before a reset so that the boot ROM does not reinitialise the PCIe link.
+pub const PREBOOT_PCIE_EN: u32 = 0xC4_B074;
+/// Written to 1 before `SW_ALL_RST`.
+pub const BOOT_SEQ_RE_START: u32 = 0xC4_B024;
+/// Boot state machine; bits 3:0 read 0 once the device is out of reset.
+pub const BTM_FSM: u32 = 0xC4_B028;
+/// Scratchpad 0: 0 clean, 1 dirty (a driver ran since the last reset).
+pub const HW_STATE: u32 = 0xC4_B100;
+/// Scratchpad 20: firmware capability bits.
+pub const CPU_BOOT_DEV_STS0: u32 = 0xC4_B150;
+/// Scratchpad 21: more capability bits.
+pub const CPU_BOOT_DEV_STS1: u32 = 0xC4_B154;
+/// Scratchpad 23: the firmware's answer to `KMD_MSG_TO_CPU`.
+pub const CPU_CMD_STATUS_TO_HOST: u32 = 0xC4_B15C;
+/// Scratchpad 24: boot errors.
+pub const CPU_BOOT_ERR0: u32 = 0xC4_B160;
+/// Scratchpad 25: more boot errors.
+pub const CPU_BOOT_ERR1: u32 = 0xC4_B164;
+/// Scratchpad 28: SRAM offset of the preboot version string.
+pub const PREBOOT_VER_OFFSET: u32 = 0xC4_B170;
+/// Scratchpad 29: SRAM offset of the boot-fit version string.
+pub const UBOOT_VER_OFFSET: u32 = 0xC4_B174;
+/// Boot progress of the device CPU.
+pub const CPU_BOOT_STATUS: u32 = 0xC4_B300;
+/// Host-to-firmware message.
+pub const KMD_MSG_TO_CPU: u32 = 0xC4_B304;
+/// Reset configuration, low.
+pub const SW_ALL_RST_CFG_L: u32 = 0xC4_B490;
+/// Reset configuration, high.
+pub const SW_ALL_RST_CFG_H: u32 = 0xC4_B494;
+/// Writing bit 0 hard-resets the device.
+pub const SW_ALL_RST: u32 = 0xC4_B498;
+/// Soft reset configuration, low.
+pub const SOFT_RST_CFG_L: u32 = 0xC4_B4A4;
+/// Soft reset configuration, high.
+pub const SOFT_RST_CFG_H: u32 = 0xC4_B4A8;
+
+// Device CPU interface (CPU-CP queues).
+/// Host-to-CPU producer index of the CPU PQ.
+pub const CPU_IF_PF_PQ_PI: u32 = 0x44_2200;
+/// CPU PQ base, low 32 bits (CPU view).
+pub const CPU_IF_PQ_BASE_ADDR_LOW: u32 = 0x44_2204;
+/// CPU PQ base, high 32 bits.
+pub const CPU_IF_PQ_BASE_ADDR_HIGH: u32 = 0x44_2208;
+/// CPU PQ bytes.
+pub const CPU_IF_PQ_LENGTH: u32 = 0x44_220C;
+/// CPU-accessible window base, low.
+pub const CPU_IF_CQ_BASE_ADDR_LOW: u32 = 0x44_2210;
+/// CPU-accessible window base, high.
+pub const CPU_IF_CQ_BASE_ADDR_HIGH: u32 = 0x44_2214;
+/// CPU-accessible window bytes.
+pub const CPU_IF_CQ_LENGTH: u32 = 0x44_2218;
+/// Event queue base, low.
+pub const CPU_IF_EQ_BASE_ADDR_LOW: u32 = 0x44_2220;
+/// Event queue base, high.
+pub const CPU_IF_EQ_BASE_ADDR_HIGH: u32 = 0x44_2224;
+/// Event queue bytes.
+pub const CPU_IF_EQ_LENGTH: u32 = 0x44_2228;
+/// Event queue consumer index (entries).
+pub const CPU_IF_EQ_RD_OFFS: u32 = 0x44_222C;
+/// Queue initialisation handshake.
+pub const CPU_IF_QUEUE_INIT: u32 = 0x44_2230;
+/// Bits 49:39 of host addresses the CPU uses.
+pub const CPU_IF_CPU_MSB_ADDR: u32 = 0x44_212C;
+/// GIC "set SPI" register: the host's doorbell to the device CPU.
+pub const GIC_SETSPI_NSR: u32 = 0x80_0040;
+
+// MMU.
+/// Bit 31: latch `MMU_ASID`/`MMU_HOP0_*` (busy until done).
+pub const MMU_BUSY: u32 = 0xC1_2000;
+/// ASID whose hop0 is being set.
+pub const MMU_ASID: u32 = 0xC1_2004;
+/// Hop0 physical address bits 43:12.
+pub const MMU_HOP0_PA43_12: u32 = 0xC1_2008;
+/// Hop0 physical address bits 49:44.
+pub const MMU_HOP0_PA49_44: u32 = 0xC1_200C;
+/// STLB cache invalidation producer index.
+pub const STLB_CACHE_INV: u32 = 0xC1_2010;
+/// STLB invalidation state: 3 arm, 2 go, reads 0 when done.
+pub const STLB_INV_PS: u32 = 0xC1_203C;
+/// STLB invalidation set (cleared after an invalidation).
+pub const STLB_INV_SET: u32 = 0xC1_2048;
+/// MMU enable.
+pub const MMU_UP_MMU_ENABLE: u32 = 0xC1_100C;
+/// Page fault capture: bit 18 valid, bits 17:0 VA 49:32.
+pub const MMU_UP_PAGE_ERROR_CAPTURE: u32 = 0xC1_1034;
+/// Page fault capture: VA 31:0.
+pub const MMU_UP_PAGE_ERROR_CAPTURE_VA: u32 = 0xC1_1038;
+/// Access error capture: bit 18 valid, bits 17:0 VA 49:32.
+pub const MMU_UP_ACCESS_ERROR_CAPTURE: u32 = 0xC1_103C;
+/// Access error capture: VA 31:0.
+pub const MMU_UP_ACCESS_ERROR_CAPTURE_VA: u32 = 0xC1_1040;
 
 /// Counters of register accesses, for tests and the exit summary.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -52,6 +160,12 @@ impl RegisterFile {
     pub fn write_unimplemented(&mut self, off: u32, v: u32) {
         self.stats.unimplemented_writes += 1;
         self.report(off, "write");
+        self.values.insert(off, v);
+    }
+
+    /// Stores a write to a register whose only behaviour is to keep the value, without
+    /// reporting it (reset preparation registers the model acts on elsewhere).
+    pub fn write_unimplemented_quiet(&mut self, off: u32, v: u32) {
         self.values.insert(off, v);
     }
 

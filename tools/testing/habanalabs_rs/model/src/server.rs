@@ -2,11 +2,12 @@
 //! The vfio-user side: socket set-up, regions and interrupts as QEMU sees them, and the
 //! dispatch of QEMU's requests to the device.
 
-use crate::device::{Gaudi, CFG_BAR, HBM_BAR, SRAM_BAR};
+use crate::device::{Device, CFG_BAR, HBM_BAR, SRAM_BAR};
 use crate::pci_cfg::CONFIG_SIZE;
 use std::fs::File;
 use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
+use std::sync::Arc;
 use vfio_bindings::bindings::vfio::{
     vfio_region_info, VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
     VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_NUM_IRQS, VFIO_PCI_NUM_REGIONS,
@@ -55,7 +56,7 @@ pub fn prepare_socket(path: &Path) -> Result<(), String> {
     }
 }
 
-fn regions(dev: &Gaudi) -> Vec<ServerRegion> {
+fn regions(dev: &Device) -> Vec<ServerRegion> {
     (0..VFIO_PCI_NUM_REGIONS)
         .map(|index| {
             let size = match index {
@@ -97,26 +98,10 @@ fn irqs() -> Vec<IrqInfo> {
         .collect()
 }
 
-/// A DMA mapping QEMU announced: guest physical `address..address + size` is `fd` at
-/// `offset`.
-#[allow(dead_code)] // read by the DMA engines
-pub struct DmaRegion {
-    /// Guest physical address.
-    pub address: u64,
-    /// Bytes.
-    pub size: u64,
-    /// Offset in `fd`.
-    pub offset: u64,
-    /// The memory file (QEMU's memfd), if QEMU gave one.
-    pub fd: Option<File>,
-}
-
 /// The device as the vfio-user server sees it.
 pub struct Backend {
     /// The device.
-    pub dev: Gaudi,
-    /// Guest memory QEMU has mapped for device DMA.
-    pub dma: Vec<DmaRegion>,
+    pub dev: Arc<Device>,
 }
 
 fn invalid(msg: String) -> std::io::Error {
@@ -127,7 +112,7 @@ fn invalid(msg: String) -> std::io::Error {
 impl ServerBackend for Backend {
     fn region_read(&mut self, region: u32, offset: u64, data: &mut [u8]) -> std::io::Result<()> {
         match region {
-            VFIO_PCI_CONFIG_REGION_INDEX => self.dev.cfg.read(offset, data),
+            VFIO_PCI_CONFIG_REGION_INDEX => self.dev.cfg_read(offset, data),
             SRAM_BAR | CFG_BAR | HBM_BAR => self.dev.bar_read(region, offset, data),
             _ => {
                 return Err(invalid(format!(
@@ -140,7 +125,7 @@ impl ServerBackend for Backend {
 
     fn region_write(&mut self, region: u32, offset: u64, data: &[u8]) -> std::io::Result<()> {
         match region {
-            VFIO_PCI_CONFIG_REGION_INDEX => self.dev.cfg.write(offset, data),
+            VFIO_PCI_CONFIG_REGION_INDEX => self.dev.cfg_write(offset, data),
             SRAM_BAR | CFG_BAR | HBM_BAR => self.dev.bar_write(region, offset, data),
             _ => {
                 return Err(invalid(format!(
@@ -163,13 +148,17 @@ impl ServerBackend for Backend {
             "DMA map {address:#x}+{size:#x} (fd {}, offset {offset:#x})",
             fd.is_some()
         );
-        self.dma.push(DmaRegion {
-            address,
-            size,
-            offset,
-            fd,
-        });
-        Ok(())
+        let Some(fd) = fd else {
+            // Without a file the model cannot reach this memory; DMA to it will fault.
+            crate::warn!(
+                "DMA map of {address:#x}+{size:#x} without a file: guest RAM must be a shared memfd"
+            );
+            return Ok(());
+        };
+        self.dev
+            .host
+            .map(address, size, offset, &fd)
+            .map_err(|e| invalid(format!("DMA map: {e}")))
     }
 
     fn dma_unmap(
@@ -179,20 +168,15 @@ impl ServerBackend for Backend {
         size: u64,
     ) -> std::io::Result<()> {
         crate::debug!("DMA unmap {address:#x}+{size:#x}");
-        let before = self.dma.len();
-        self.dma
-            .retain(|r| !(r.address == address && r.size == size));
-        if self.dma.len() == before {
-            return Err(invalid(format!(
-                "DMA unmap of {address:#x}+{size:#x}, which is not mapped"
-            )));
+        if !self.dev.host.unmap(address, size) {
+            crate::debug!("DMA unmap of {address:#x}+{size:#x}, which was not mapped");
         }
         Ok(())
     }
 
     fn reset(&mut self) -> std::io::Result<()> {
         crate::info!("device reset by QEMU");
-        self.dev.reset();
+        self.dev.pci_reset();
         Ok(())
     }
 
@@ -244,15 +228,12 @@ impl ServerBackend for Backend {
 }
 
 /// Listens on `path` and serves one QEMU until it disconnects.
-pub fn serve(path: &Path, dev: Gaudi) -> Result<(), String> {
+pub fn serve(path: &Path, dev: Arc<Device>) -> Result<(), String> {
     prepare_socket(path)?;
     let server = Server::new(path, true, irqs(), regions(&dev))
         .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
     crate::info!("listening on {}", path.display());
-    let mut backend = Backend {
-        dev,
-        dma: Vec::new(),
-    };
+    let mut backend = Backend { dev };
     let result = server.run(&mut backend);
     crate::info!("{}", backend.dev.summary());
     match result {
@@ -305,7 +286,7 @@ mod tests {
 
     #[test]
     fn regions_and_irqs_describe_gaudi() {
-        let dev = Gaudi::new(1 << 30, 256 << 20).unwrap();
+        let dev = Device::new(1 << 30, 256 << 20).unwrap();
         let r = regions(&dev);
         let sizes: Vec<u64> = r.iter().map(|r| r.region_info.size).collect();
         assert_eq!(
