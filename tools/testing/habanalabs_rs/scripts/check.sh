@@ -16,6 +16,7 @@ record() { # suite passed failed [note]
 }
 
 "$S/host-deps.sh"
+"$S/fetch-kernel.sh" > /dev/null
 export CARGO_TARGET_DIR=$HLRS_CACHE/cargo-target
 
 if has lint; then
@@ -44,6 +45,7 @@ guest=""
 has kunit && guest="$guest kunit"
 has platform && guest="$guest platform"
 if [ -n "$guest" ]; then
+	"$S/qemu-root.sh"
 	say "kernel: build"
 	"$S/kernel.sh" build
 	(cd "$T" && cargo build -q --release)

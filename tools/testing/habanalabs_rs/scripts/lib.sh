@@ -42,7 +42,8 @@ private_apt() {
 	[ "$1" = madison ] && tool=apt-cache
 	"$tool" -q -o Dir::State::Lists="$dir/lists" -o Dir::Etc::SourceList="$dir/sources.list" \
 		-o Dir::Etc::SourceParts=/nonexistent -o Dir::Cache="$dir/cache" \
-		-o Dir::State::status=/var/lib/dpkg/status -o Debug::NoLocking=1 "$@"
+		-o Dir::State::status=/var/lib/dpkg/status -o Debug::NoLocking=1 \
+		-o APT::Sandbox::User=root "$@"
 }
 
 # Toolchain environment for kernel builds.
