@@ -8,9 +8,11 @@
 use crate::fw::{Firmware, Mems};
 use crate::host::HostMemory;
 use crate::mem::Memory;
+use crate::mmu::Mmu;
 use crate::pci_cfg::{ConfigSpace, MemBar};
+use crate::qman::{Qman, SyncBlock, SM_SOB_BASE};
 use crate::regs::{self, RegisterFile};
-use std::sync::{Mutex, MutexGuard, RwLock};
+use std::sync::{Condvar, Mutex, MutexGuard, RwLock};
 
 /// BAR number of the SRAM window.
 pub const SRAM_BAR: u32 = 0;
@@ -37,6 +39,17 @@ pub mod elbi {
     pub const CTRL: u64 = 0xFF8;
     /// Status: bit 31 done, bit 30 error.
     pub const STS: u64 = 0xFFC;
+
+    /// Index of an ELBI register in the device state, if `off` is one.
+    pub fn index(off: u64) -> Option<usize> {
+        match off {
+            ADDR => Some(0),
+            DATA => Some(1),
+            CTRL => Some(2),
+            STS => Some(3),
+            _ => None,
+        }
+    }
 }
 
 /// Where the device's MSI goes: the vfio-user eventfd, or a recorder in tests.
@@ -63,6 +76,27 @@ pub struct Stats {
     pub bad_accesses: u64,
     /// Hard resets.
     pub resets: u64,
+    /// Command buffers fetched.
+    pub cbs: u64,
+    /// Packets executed.
+    pub packets: u64,
+    /// Packets the model does not execute (the stream stopped with an error).
+    pub unmodelled_packets: u64,
+    /// Bytes moved by the DMA engines.
+    pub dma_bytes: u64,
+    /// Engine errors (bad packets, faults, unreachable addresses).
+    pub engine_errors: u64,
+}
+
+/// What a register write asks for once the state is unlocked.
+#[derive(Default, Debug)]
+pub struct Fx {
+    /// MSIs to send.
+    pub msi: u32,
+    /// A hard reset.
+    pub reset: bool,
+    /// Wake the engines.
+    pub wake: bool,
 }
 
 /// Register-visible state, under one lock.
@@ -71,6 +105,14 @@ pub struct State {
     pub regs: RegisterFile,
     /// The device CPU.
     pub fw: Firmware,
+    /// The MMU.
+    pub mmu: Mmu,
+    /// The external queues' QMANs and DMA cores.
+    pub qm: [Qman; 2],
+    /// The sync manager's blocks.
+    pub sm: [SyncBlock; 4],
+    /// The engine thread should end.
+    pub shutdown: bool,
     /// Scratchpad 0.
     hw_state: u32,
     /// HBM address BAR4 starts at (iATU inbound region 2).
@@ -85,6 +127,8 @@ pub struct State {
 /// One emulated Gaudi.
 pub struct Device {
     st: Mutex<State>,
+    /// Wakes the engine thread.
+    pub wake: Condvar,
     cfg: Mutex<ConfigSpace>,
     bars: [MemBar; 3],
     /// On-chip SRAM.
@@ -137,6 +181,10 @@ impl Device {
             st: Mutex::new(State {
                 regs: RegisterFile::default(),
                 fw,
+                mmu: Mmu::default(),
+                qm: Default::default(),
+                sm: Default::default(),
+                shutdown: false,
                 hw_state: 0,
                 hbm_bar_base: 0,
                 aux_dbi: 0,
@@ -144,6 +192,7 @@ impl Device {
                 elbi: [0; 4],
                 stats: Stats::default(),
             }),
+            wake: Condvar::new(),
             cfg: Mutex::new(ConfigSpace::new(&bars)),
             bars,
             sram,
@@ -305,9 +354,26 @@ impl Device {
     /// Reads the register at `CFG_BASE + off`.
     pub fn read_reg(&self, off: u32) -> u32 {
         let mut st = self.state();
+        self.read_reg_in(&mut st, off)
+    }
+
+    /// Reads a register with the state held.
+    pub(crate) fn read_reg_in(&self, st: &mut State, off: u32) -> u32 {
         st.regs.stats.reads += 1;
-        if let Some(v) = st.fw.read(off) {
+        if let Some(v) = st.fw.read(off).or_else(|| st.mmu.read(off)) {
             return v;
+        }
+        if let Some((q, is_qm, rel)) = Device::qman_block(off) {
+            return if is_qm {
+                st.qm[q].read(rel)
+            } else if rel == crate::qman::core::STS0 {
+                0 // never busy between packets: transfers complete within one step
+            } else {
+                st.qm[q].core.get(&rel).copied().unwrap_or(0)
+            };
+        }
+        if let Some((b, rel)) = sm_block(off) {
+            return st.sm[b].read(rel);
         }
         match off {
             regs::PCIE_CORE_MSI_REQ => 0,
@@ -323,50 +389,86 @@ impl Device {
 
     /// Writes the register at `CFG_BASE + off`, with its side effects.
     pub fn write_reg(&self, off: u32, v: u32) {
-        let mut msi = false;
-        let mut reset = false;
+        let mut fx = Fx::default();
         {
             let mut st = self.state();
-            st.regs.stats.writes += 1;
-            let st = &mut *st;
-            if let Some(fx) = st.fw.write(off, v, &self.mems()) {
-                msi = fx.msi;
-                reset = fx.reset;
-            } else {
-                match off {
-                    regs::PCIE_CORE_MSI_REQ => msi = v != 0,
-                    regs::HW_STATE => st.hw_state = v,
-                    regs::SW_ALL_RST => reset = v & 1 != 0,
-                    regs::PCIE_AUX_DBI => st.aux_dbi = v,
-                    o if (regs::PCIE_DBI_BASE..regs::PCIE_DBI_BASE + regs::PCIE_DBI_SIZE)
-                        .contains(&o) =>
-                    {
-                        st.dbi_write(o - regs::PCIE_DBI_BASE, v)
-                    }
-                    // Reset preparation: stored, acted on at SW_ALL_RST.
-                    regs::PREBOOT_PCIE_EN
-                    | regs::BOOT_SEQ_RE_START
-                    | regs::SW_ALL_RST_CFG_L
-                    | regs::SW_ALL_RST_CFG_H
-                    | regs::SOFT_RST_CFG_L
-                    | regs::SOFT_RST_CFG_H
-                    | regs::PCIE_AUX_FLR_CTRL => st.regs.write_unimplemented_quiet(off, v),
-                    _ => st.regs.write_unimplemented(off, v),
-                }
-            }
+            self.write_reg_in(&mut st, off, v, &mut fx);
         }
-        if reset {
+        self.apply(fx);
+    }
+
+    /// Carries out what register writes asked for, with no lock held.
+    pub(crate) fn apply(&self, fx: Fx) {
+        if fx.reset {
             self.hard_reset();
         }
-        if msi {
+        for _ in 0..fx.msi {
             self.raise_msi();
+        }
+        if fx.wake {
+            self.wake.notify_all();
+        }
+    }
+
+    /// Writes a register with the state held; effects go to `fx`. Engines use this too.
+    pub(crate) fn write_reg_in(&self, st: &mut State, off: u32, v: u32, fx: &mut Fx) {
+        st.regs.stats.writes += 1;
+        if let Some(e) = st.fw.write(off, v, &self.mems()) {
+            fx.msi += u32::from(e.msi);
+            fx.reset |= e.reset;
+            return;
+        }
+        if st.mmu.write(off, v).is_some() {
+            return;
+        }
+        if let Some((q, is_qm, rel)) = Device::qman_block(off) {
+            if is_qm {
+                fx.wake |= st.qm[q].write(rel, v);
+            } else {
+                st.qm[q].core.insert(rel, v);
+                if rel == crate::qman::core::COMMIT {
+                    self.core_commit(st, q, v, fx);
+                }
+            }
+            return;
+        }
+        if let Some((b, rel)) = sm_block(off) {
+            for (addr, data) in st.sm[b].write(rel, v) {
+                let who = crate::mmu::Initiator {
+                    asid: 0,
+                    bypass: true,
+                };
+                if let Err(e) = self.engine_write(st, who, addr, &data.to_le_bytes(), fx) {
+                    crate::warn!("monitor payload to {addr:#x} failed: {e:?}");
+                }
+            }
+            fx.wake = true;
+            return;
+        }
+        match off {
+            regs::PCIE_CORE_MSI_REQ => fx.msi += u32::from(v != 0 && st.fw.pci_access()),
+            regs::HW_STATE => st.hw_state = v,
+            regs::SW_ALL_RST => fx.reset |= v & 1 != 0,
+            regs::PCIE_AUX_DBI => st.aux_dbi = v,
+            o if (regs::PCIE_DBI_BASE..regs::PCIE_DBI_BASE + regs::PCIE_DBI_SIZE).contains(&o) => {
+                st.dbi_write(o - regs::PCIE_DBI_BASE, v)
+            }
+            // Reset preparation: stored, acted on at SW_ALL_RST.
+            regs::PREBOOT_PCIE_EN
+            | regs::BOOT_SEQ_RE_START
+            | regs::SW_ALL_RST_CFG_L
+            | regs::SW_ALL_RST_CFG_H
+            | regs::SOFT_RST_CFG_L
+            | regs::SOFT_RST_CFG_H
+            | regs::PCIE_AUX_FLR_CTRL => st.regs.write_unimplemented_quiet(off, v),
+            _ => st.regs.write_unimplemented(off, v),
         }
     }
 
     /// Serves a read of PCI configuration space, including the ELBI.
     pub fn cfg_read(&self, off: u64, out: &mut [u8]) {
-        if (elbi::ADDR..elbi::STS + 4).contains(&off) && out.len() == 4 && off % 4 == 0 {
-            let v = self.state().elbi[((off - elbi::ADDR) / 4) as usize];
+        if let Some(idx) = elbi::index(off).filter(|_| out.len() == 4) {
+            let v = self.state().elbi[idx];
             out.copy_from_slice(&v.to_le_bytes());
             return;
         }
@@ -375,9 +477,8 @@ impl Device {
 
     /// Serves a write of PCI configuration space, including the ELBI.
     pub fn cfg_write(&self, off: u64, data: &[u8]) {
-        if (elbi::ADDR..elbi::STS + 4).contains(&off) && data.len() == 4 && off % 4 == 0 {
+        if let Some(idx) = elbi::index(off).filter(|_| data.len() == 4) {
             let v = u32::from_le_bytes(data.try_into().unwrap_or_default());
-            let idx = ((off - elbi::ADDR) / 4) as usize;
             let op = {
                 let mut st = self.state();
                 st.elbi[idx] = v;
@@ -420,6 +521,10 @@ impl Device {
         st.regs.reset();
         st.hw_state = 0;
         st.fw = Firmware::new(&self.sram);
+        st.mmu.reset();
+        // In-flight work is dropped: queues, fences and sync objects start over.
+        st.qm = Default::default();
+        st.sm = Default::default();
         crate::info!("hard reset (#{})", st.stats.resets);
     }
 
@@ -437,13 +542,22 @@ impl Device {
     pub fn summary(&self) -> String {
         let st = self.state();
         let (r, f) = (st.regs.stats, st.fw.stats);
+        let d = st.stats;
         format!(
-            "register reads {} (unimplemented {}), writes {} (unimplemented {}); CPU-CP packets {} (unsupported {}); events {} (dropped {}); MSI sent {}, lost {}; bad BAR accesses {}; resets {}",
+            "register reads {} (unimplemented {}), writes {} (unimplemented {}); CPU-CP packets {} (unsupported {}); events {} (dropped {}); CBs {}, packets {} (not modelled {}), DMA bytes {}, engine errors {}; MSI sent {}, lost {}; bad BAR accesses {}; resets {}",
             r.reads, r.unimplemented_reads, r.writes, r.unimplemented_writes, f.packets, f.unsupported,
-            f.events, f.events_dropped, st.stats.msi_sent, st.stats.msi_lost, st.stats.bad_accesses,
-            st.stats.resets
+            f.events, f.events_dropped, d.cbs, d.packets, d.unmodelled_packets, d.dma_bytes,
+            d.engine_errors, d.msi_sent, d.msi_lost, d.bad_accesses, d.resets
         )
     }
+}
+
+/// Whether `off` is in a sync manager block, and where from its `SOB_OBJ_0`.
+fn sm_block(off: u32) -> Option<(usize, u32)> {
+    SM_SOB_BASE
+        .iter()
+        .position(|&b| (b..b + crate::qman::mon::END).contains(&off))
+        .map(|b| (b, off - SM_SOB_BASE[b]))
 }
 
 impl State {

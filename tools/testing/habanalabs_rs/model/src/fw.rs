@@ -47,6 +47,12 @@ pub mod spi {
     pub const HALT_MACHINE: u32 = 485;
     /// The host is ready for events.
     pub const INTS_REGISTER: u32 = 486;
+    /// The MMU reports a page fault.
+    pub const MMU_PAGE_FAULT: u32 = 229;
+    /// DMA0's QMAN reports an error; DMAn is this + n.
+    pub const DMA0_QM: u32 = 432;
+    /// DMA0's core reports an error; DMAn is this + n.
+    pub const DMA0_CORE: u32 = 453;
 }
 
 /// `CPU_IF_QUEUE_INIT` values.
@@ -280,7 +286,7 @@ impl Firmware {
             eq_pi: 0,
             eq_index: 0,
             events_enabled: false,
-            pci_access: false,
+            pci_access: true,
             masked: vec![false; event::COUNT as usize],
             max_power: 0,
             pll_hz: [0; 16],
@@ -413,6 +419,23 @@ impl Firmware {
     }
 
     fn interrupt(&mut self, v: u32, m: &Mems<'_>, fx: &mut Effects) {
+        // Interrupts from the device's own blocks become events for the host.
+        let from_block = match v {
+            spi::MMU_PAGE_FAULT => Some(event::MMU_PAGE_FAULT),
+            x if (spi::DMA0_QM..spi::DMA0_QM + 8).contains(&x) => {
+                Some(event::DMA0_QM + (x - spi::DMA0_QM) as u16)
+            }
+            x if (spi::DMA0_CORE..spi::DMA0_CORE + 8).contains(&x) => {
+                Some(event::DMA0_CORE + (x - spi::DMA0_CORE) as u16)
+            }
+            _ => None,
+        };
+        if let Some(kind) = from_block {
+            if !self.silent {
+                fx.msi |= self.raise_event(kind, &[], m);
+            }
+            return;
+        }
         if self.phase != Phase::Running || self.silent {
             crate::debug!("firmware: SPI {v} while not running (or silenced); ignored");
             return;
@@ -432,7 +455,6 @@ impl Firmware {
             }
             other => crate::warn!("firmware: SPI {other} is not modelled; ignored"),
         }
-        let _ = fx;
     }
 
     /// Host bus address of an address in the CPU's view of host memory.

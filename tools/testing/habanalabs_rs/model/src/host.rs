@@ -93,14 +93,6 @@ impl HostMemory {
         regions.len() != before
     }
 
-    /// Forgets every region.
-    pub fn clear(&self) {
-        self.regions
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-    }
-
     /// Calls `f(host pointer, bytes)` for each piece of `bus..bus + len`, in order.
     fn walk(
         &self,
@@ -162,11 +154,6 @@ impl HostMemory {
         let mut b = [0u8; 8];
         self.read(bus, &mut b)?;
         Ok(u64::from_le_bytes(b))
-    }
-
-    /// Writes a little-endian u32.
-    pub fn write_u32(&self, bus: u64, v: u32) -> Result<(), Unmapped> {
-        self.write(bus, &v.to_le_bytes())
     }
 }
 

@@ -2,12 +2,16 @@
 //! hl-model: an emulated Habana Labs Gaudi served to QEMU over vfio-user.
 
 mod device;
+mod engine;
 mod fw;
 mod host;
 mod log;
 mod mem;
+mod mmu;
 mod options;
+mod packets;
 mod pci_cfg;
+mod qman;
 mod regs;
 mod server;
 
@@ -45,7 +49,12 @@ fn main() -> ExitCode {
             opts.sram_bar_size >> 20
         );
     }
-    match server::serve(&opts.socket, std::sync::Arc::new(dev)) {
+    let dev = std::sync::Arc::new(dev);
+    let engines = dev.start_engines();
+    let result = server::serve(&opts.socket, dev.clone());
+    dev.stop_engines();
+    let _ = engines.join();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!("{e}");
