@@ -29,6 +29,25 @@ dmesg_count() { dmesg | grep -c -- "$1"; }
 
 fail() { echo "# FAIL: $*"; exit 1; }
 
+# model_ctl N COMMAND...: sends COMMAND to the control socket of emulated device N (the
+# harness's relay on ttyS1) and prints the reply; fails unless the reply starts with "ok".
+model_ctl() {
+	dev=$1; shift
+	stty -F /dev/ttyS1 raw -echo 2>/dev/null
+	exec 3<>/dev/ttyS1
+	echo "g$dev $*" >&3
+	IFS= read -r reply <&3
+	exec 3<&-
+	reply=$(echo "$reply" | tr -d '\r')
+	echo "$reply"
+	case "$reply" in ok*) return 0 ;; *) return 1 ;; esac
+}
+
+# model_stat N NAME: one counter of emulated device N.
+model_stat() {
+	model_ctl "$1" stats | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
 # run_suite NAME FILE: sources FILE and runs every test_* function it defines, in order, as
 # KTAP.
 run_suite() {

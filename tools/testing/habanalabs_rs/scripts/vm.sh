@@ -65,7 +65,8 @@ devargs+=(-device x3130-upstream,id=sw0,bus=rp0)
 for i in $(seq 0 $((total - 1))); do
 	extra=()
 	[ "$i" -ge "$devices" ] && extra=(--sram-bar-size 32M)
-	"$MODEL" --socket "$sockdir/g$i.sock" --hbm-size "$hbm" --hbm-bar-size "$hbm_bar" \
+	"$MODEL" --socket "$sockdir/g$i.sock" --control "$sockdir/c$i.sock" \
+		--hbm-size "$hbm" --hbm-bar-size "$hbm_bar" \
 		--log-level "${HLRS_MODEL_LOG:-info}" "${extra[@]}" > "$out/model$i.log" 2>&1 &
 	pids+=($!)
 	devargs+=(-device "xio3130-downstream,id=dp$i,bus=sw0,chassis=$((i + 2)),slot=0")
@@ -83,18 +84,35 @@ qemu=("$HLRS_TOP/tools/testing/habanalabs_rs/scripts/qemu.sh" -accel tcg -cpu ma
 	-append "console=ttyS0 panic=-1 oops=panic kasan.fault=report loglevel=7 ${HLRS_APPEND:-}"
 	"${devargs[@]}")
 
+# ttyS1 carries model control commands from guest tests to the models (see control.rs).
+ctl=(-chardev "socket,id=hlctl,path=$sockdir/serial1.sock,server=on,wait=off" -serial chardev:hlctl)
+start_relay() {
+	for _ in $(seq 100); do [ -S "$sockdir/serial1.sock" ] && break; sleep 0.1; done
+	ctls=()
+	for i in $(seq 0 $((total - 1))); do ctls+=("$sockdir/c$i.sock"); done
+	"$MODEL" relay --serial "$sockdir/serial1.sock" "${ctls[@]}" > "$out/relay.log" 2>&1 &
+	pids+=($!)
+	relay_idx=$((${#pids[@]} - 1))
+}
+
 start=$(now)
 deadline=$(($(date +%s) + timeout))
 if [ $interactive = 1 ]; then
-	"${qemu[@]}" -serial mon:stdio
+	"${qemu[@]}" -serial mon:stdio "${ctl[@]}" &
+	qpid=$!
+	start_relay
+	wait "$qpid"
+	qpid=""
 	exit 0
 fi
-"${qemu[@]}" -serial "file:$out/console.log" -monitor none > "$out/qemu.log" 2>&1 &
+"${qemu[@]}" -serial "file:$out/console.log" "${ctl[@]}" -monitor none > "$out/qemu.log" 2>&1 &
 qpid=$!
+start_relay
 status=ok
 while kill -0 "$qpid" 2>/dev/null; do
 	if [ "$(date +%s)" -ge "$deadline" ]; then status="timeout after ${timeout}s"; break; fi
 	for j in "${!pids[@]}"; do
+		[ "$j" = "$relay_idx" ] && continue
 		if ! kill -0 "${pids[$j]}" 2>/dev/null; then
 			wait "${pids[$j]}"; rc=$?
 			[ $rc = 0 ] || { status="model $j exited with status $rc"; break 2; }
@@ -110,6 +128,7 @@ if [ "$status" = ok ]; then
 fi
 # Models exit on their own once QEMU disconnects; a non-zero exit is a model failure.
 for j in "${!pids[@]}"; do
+	[ "$j" = "$relay_idx" ] && continue
 	for _ in $(seq 20); do kill -0 "${pids[$j]}" 2>/dev/null || break; sleep 0.1; done
 	if ! kill -0 "${pids[$j]}" 2>/dev/null; then
 		wait "${pids[$j]}"; rc=$?

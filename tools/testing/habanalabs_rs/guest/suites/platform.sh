@@ -106,6 +106,25 @@ test_rmmod_modprobe_10_times() {
 	echo "10 rmmod/modprobe rounds"
 }
 
+test_failed_probe_unwinds_and_spares_the_others() {
+	set -- $(good_devices)
+	[ $# -ge 2 ] || fail "needs two Gaudis"
+	victim=$1 other=$2
+	# The model drops the next MSI of the victim: its self-test must fail, probe must undo
+	# everything, and the other device must stay bound.
+	echo "$victim" > $DRV/unbind
+	model_ctl 0 drop-msi 1 > /dev/null || fail "model control channel"
+	echo "$victim" > $DRV/bind 2>/dev/null && fail "bind succeeded without an interrupt"
+	[ -z "$(bound_driver "$victim")" ] || fail "$victim bound after a failed probe"
+	[ "$(cat /sys/bus/pci/devices/$victim/enable)" = 0 ] || fail "$victim left enabled after a failed probe"
+	dmesg | grep -q "habanalabs_rs $victim: MSI self-test: no interrupt within" || fail "failure not reported"
+	[ "$(bound_driver "$other")" = habanalabs_rs ] || fail "$other lost its driver"
+	[ "$(model_stat 0 msi_dropped_by_fault)" = 1 ] || fail "the model did not drop the MSI"
+	echo "$victim" > $DRV/bind || fail "rebind after the fault"
+	[ "$(bound_driver "$victim")" = habanalabs_rs ] || fail "$victim not bound again"
+	echo "$victim: probe failed cleanly with the MSI dropped, bound again after"
+}
+
 test_upstream_c_driver_built_not_loaded() {
 	ko=$(find /lib/modules -name habanalabs.ko)
 	[ -n "$ko" ] || fail "the upstream C driver habanalabs.ko is not installed"

@@ -86,6 +86,8 @@ pub struct Stats {
     pub dma_bytes: u64,
     /// Engine errors (bad packets, faults, unreachable addresses).
     pub engine_errors: u64,
+    /// MSIs dropped by the drop-msi fault.
+    pub msi_dropped_by_fault: u64,
 }
 
 /// What a register write asks for once the state is unlocked.
@@ -113,6 +115,8 @@ pub struct State {
     pub sm: [SyncBlock; 4],
     /// The engine thread should end.
     pub shutdown: bool,
+    /// Fault: drop this many of the next MSIs.
+    pub msi_drop: u32,
     /// Scratchpad 0.
     hw_state: u32,
     /// HBM address BAR4 starts at (iATU inbound region 2).
@@ -185,6 +189,7 @@ impl Device {
                 qm: Default::default(),
                 sm: Default::default(),
                 shutdown: false,
+                msi_drop: 0,
                 hw_state: 0,
                 hbm_bar_base: 0,
                 aux_dbi: 0,
@@ -230,6 +235,15 @@ impl Device {
 
     /// Sends the MSI. Call with no lock held.
     pub fn raise_msi(&self) {
+        {
+            let mut st = self.state();
+            if st.msi_drop > 0 {
+                st.msi_drop -= 1;
+                st.stats.msi_dropped_by_fault += 1;
+                crate::info!("MSI dropped (fault injection)");
+                return;
+            }
+        }
         let delivered = lock(&self.msi).as_mut().is_some_and(|m| m.send());
         let mut st = self.state();
         if delivered {
@@ -538,16 +552,28 @@ impl Device {
         lock(&self.cfg).reset(&self.bars);
     }
 
-    /// One line describing what happened, for the log when the model exits.
-    pub fn summary(&self) -> String {
+    /// Posts an event of type `kind` as the firmware would; true if it reached the host.
+    pub fn inject_event(&self, kind: u16, payload: &[u8]) -> bool {
+        let sent = {
+            let mut st = self.state();
+            st.fw.raise_event(kind, payload, &self.mems())
+        };
+        if sent {
+            self.raise_msi();
+        }
+        sent
+    }
+
+    /// Every counter, as `name=value` words.
+    pub fn counters(&self) -> String {
         let st = self.state();
-        let (r, f) = (st.regs.stats, st.fw.stats);
-        let d = st.stats;
+        let (r, f, d, m) = (st.regs.stats, st.fw.stats, st.stats, st.mmu.stats);
         format!(
-            "register reads {} (unimplemented {}), writes {} (unimplemented {}); CPU-CP packets {} (unsupported {}); events {} (dropped {}); CBs {}, packets {} (not modelled {}), DMA bytes {}, engine errors {}; MSI sent {}, lost {}; bad BAR accesses {}; resets {}",
-            r.reads, r.unimplemented_reads, r.writes, r.unimplemented_writes, f.packets, f.unsupported,
+            "reg_reads={} reg_writes={} unimplemented_reads={} unimplemented_writes={} cpucp_packets={} cpucp_unsupported={} events={} events_dropped={} cbs={} packets={} unmodelled_packets={} dma_bytes={} engine_errors={} mmu_cache_hits={} mmu_walks={} mmu_faults={} msi_sent={} msi_lost={} msi_dropped_by_fault={} bad_accesses={} resets={}",
+            r.reads, r.writes, r.unimplemented_reads, r.unimplemented_writes, f.packets, f.unsupported,
             f.events, f.events_dropped, d.cbs, d.packets, d.unmodelled_packets, d.dma_bytes,
-            d.engine_errors, d.msi_sent, d.msi_lost, d.bad_accesses, d.resets
+            d.engine_errors, m.0, m.1, m.2, d.msi_sent, d.msi_lost, d.msi_dropped_by_fault,
+            d.bad_accesses, d.resets
         )
     }
 }

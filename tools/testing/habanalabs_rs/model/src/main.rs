@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! hl-model: an emulated Habana Labs Gaudi served to QEMU over vfio-user.
 
+mod control;
 mod device;
 mod engine;
 mod fw;
@@ -18,7 +19,25 @@ mod server;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let opts = match options::parse(std::env::args().skip(1)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("relay") {
+        return match args.get(1..3) {
+            Some([flag, serial]) if flag == "--serial" && args.len() > 3 => {
+                match control::relay(std::path::Path::new(serial), &args[3..]) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => {
+                        eprintln!("hl-model relay: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
+            }
+            _ => {
+                eprintln!("usage: hl-model relay --serial PATH CONTROL_SOCKET...");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let opts = match options::parse(args) {
         Ok(Some(o)) => o,
         Ok(None) => {
             print!("{}", options::USAGE);
@@ -50,6 +69,12 @@ fn main() -> ExitCode {
         );
     }
     let dev = std::sync::Arc::new(dev);
+    if let Some(path) = &opts.control {
+        if let Err(e) = control::serve(path, dev.clone()) {
+            error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let engines = dev.start_engines();
     let result = server::serve(&opts.socket, dev.clone());
     dev.stop_engines();

@@ -22,16 +22,22 @@ pub struct Options {
     pub log_level: Level,
     /// Bytes of BAR0 (testing only: Gaudi's is 64 MiB).
     pub sram_bar_size: u64,
+    /// The control socket for fault injection and counters, if any.
+    pub control: Option<PathBuf>,
 }
 
 /// The usage text.
 pub const USAGE: &str = "\
-usage: hl-model --socket PATH [--hbm-size SIZE] [--hbm-bar-size SIZE] [--log-level LEVEL]
+usage: hl-model --socket PATH [--control PATH] [--hbm-size SIZE] [--hbm-bar-size SIZE]
+                [--log-level LEVEL]
+       hl-model relay --serial PATH CONTROL_SOCKET...
 
 Serves an emulated Habana Labs Gaudi (PCI 1da3:1000) to QEMU over vfio-user.
 
   --socket PATH        UNIX socket to listen on; a stale socket left by a model that
                        died is removed, one that a live model serves is an error
+  --control PATH       UNIX socket for tests: fault injection, counters, tracing (one
+                       command per line; send 'help' for the list)
   --hbm-size SIZE      HBM bytes, a multiple of 2M from 64M to 64G (default 32G);
                        memory is allocated only when touched
   --hbm-bar-size SIZE  bytes of BAR4, the window onto HBM: a power of two from 1M to
@@ -42,6 +48,9 @@ Serves an emulated Habana Labs Gaudi (PCI 1da3:1000) to QEMU over vfio-user.
   -h, --help           this text
 
 SIZE is a number of bytes with an optional K, M or G suffix (powers of 1024).
+
+'relay' connects to QEMU's serial socket at PATH and forwards lines 'gN COMMAND' written by
+the guest to the Nth control socket given, and each reply back.
 ";
 
 /// Parses a size with an optional K/M/G suffix.
@@ -66,12 +75,14 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Option<Options>,
     let mut hbm_bar_size = DEFAULT_HBM_BAR_SIZE;
     let mut log_level = Level::Info;
     let mut sram_bar_size = crate::device::SRAM_BAR_SIZE;
+    let mut control = None;
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
             "-h" | "--help" => return Ok(None),
             "--socket" => socket = Some(PathBuf::from(value("--socket")?)),
+            "--control" => control = Some(PathBuf::from(value("--control")?)),
             "--hbm-size" => hbm_size = parse_size(&value("--hbm-size")?)?,
             "--hbm-bar-size" => hbm_bar_size = parse_size(&value("--hbm-bar-size")?)?,
             "--sram-bar-size" => sram_bar_size = parse_size(&value("--sram-bar-size")?)?,
@@ -104,6 +115,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Option<Options>,
         hbm_bar_size,
         log_level,
         sram_bar_size,
+        control,
     }))
 }
 
@@ -136,6 +148,7 @@ mod tests {
         assert_eq!(o.hbm_bar_size, 256 << 20);
         assert_eq!(o.log_level, Level::Info);
         assert_eq!(o.sram_bar_size, 64 << 20);
+        assert_eq!(o.control, None);
     }
 
     #[test]

@@ -235,7 +235,7 @@ pub fn serve(path: &Path, dev: Arc<Device>) -> Result<(), String> {
     crate::info!("listening on {}", path.display());
     let mut backend = Backend { dev };
     let result = server.run(&mut backend);
-    crate::info!("{}", backend.dev.summary());
+    crate::info!("counters: {}", backend.dev.counters());
     match result {
         Ok(()) => {
             crate::info!("QEMU disconnected; exiting");
