@@ -4,6 +4,8 @@
 mod control;
 mod device;
 mod engine;
+#[cfg(all(test, feature = "fidelity"))]
+mod fidelity;
 mod fw;
 mod host;
 mod log;
