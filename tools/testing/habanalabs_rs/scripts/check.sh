@@ -24,7 +24,7 @@ if has lint; then
 	p=0 f=0
 	if (cd "$T" && cargo fmt --check) > "$HLRS_CACHE/lint.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: cargo fmt --check (model)"); fi
 	eval "$("$S/fidelity.sh")"
-	if (cd "$T" && cargo clippy -q --release --all-targets --features fidelity -- -D warnings) >> "$HLRS_CACHE/lint.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: cargo clippy (model)"); fi
+	if (cd "$T" && timeout 900 cargo clippy -q --release --all-targets --features fidelity -- -D warnings) >> "$HLRS_CACHE/lint.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: cargo clippy (model)"); fi
 	src=$("$S/fetch-kernel.sh")
 	if rustfmt --edition 2021 --config-path "$src/.rustfmt.toml" --check "$HLRS_TOP"/drivers/accel/habanalabs_rs/*.rs >> "$HLRS_CACHE/lint.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: rustfmt (driver)"); fi
 	if "$S/kernel.sh" clippy >> "$HLRS_CACHE/lint.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: make CLIPPY=1 (driver)"); fi
@@ -35,7 +35,7 @@ fi
 if has model; then
 	say "model: cargo test, with the fidelity test against the upstream headers"
 	eval "$("$S/fidelity.sh")"
-	out=$( (cd "$T" && cargo test --release --features fidelity 2>&1) ) || true
+	out=$( (cd "$T" && timeout 900 cargo test --release --features fidelity 2>&1) ) || true
 	p=$(echo "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1/p' | awk '{s+=$1} END{print s+0}')
 	f=$(echo "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\2/p' | awk '{s+=$1} END{print s+0}')
 	if ! echo "$out" | grep -q '^test result:'; then echo "$out" | tail -n 30; f=$((f + 1)); fi

@@ -40,7 +40,7 @@ enum Target {
 
 /// A linear transfer: a copy, or with `memset` a fill with the 64-bit pattern `src`.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Transfer {
+pub struct Transfer {
     /// Source address, or the pattern.
     pub src: u64,
     /// Destination address.
@@ -175,7 +175,7 @@ impl Device {
 
     /// A linear transfer by DMA core `q`: a copy, or with `memset` a fill with the 64-bit
     /// pattern `src`.
-    pub(crate) fn dma(
+    pub fn dma(
         &self,
         st: &mut State,
         q: usize,
@@ -592,11 +592,11 @@ mod tests {
         }
     }
 
-    pub struct Rig {
-        pub dev: Device,
-        pub msis: Arc<Mutex<u32>>,
-        pub pi: [u32; 8],
-        pub cq_pi: [u64; 8],
+    struct Rig {
+        dev: Device,
+        msis: Arc<Mutex<u32>>,
+        pi: [u32; 8],
+        cq_pi: [u64; 8],
     }
 
     fn qreg(q: usize, rel: u32) -> u32 {
@@ -605,7 +605,7 @@ mod tests {
 
     impl Rig {
         /// A device with its external queues initialised as the upstream driver does.
-        pub fn new() -> Rig {
+        fn new() -> Rig {
             let dev = Device::new(1 << 30, 256 << 20).unwrap();
             dev.host
                 .map(BUS, 16 << 20, 0, &test_memfd(16 << 20))
@@ -646,7 +646,7 @@ mod tests {
 
         /// Puts `packets` in a CB, appends the completion packets the driver appends, queues
         /// it on `q` and rings the doorbell.
-        pub fn submit(&mut self, q: usize, packets: &[Vec<u8>]) {
+        fn submit(&mut self, q: usize, packets: &[Vec<u8>]) {
             let mut cb = packets.concat();
             let cq_val = (self.pi[q] & 0xfff) | (1 << 30) | (1 << 31);
             let cq_addr = H + CQ + (q as u64) * 0x1000 + self.cq_pi[q] * 4;
@@ -667,7 +667,7 @@ mod tests {
             self.dev.write_reg(qreg(q, qm::PQ_PI), self.pi[q]);
         }
 
-        pub fn cq(&self, q: usize, i: u64) -> u32 {
+        fn cq(&self, q: usize, i: u64) -> u32 {
             self.dev
                 .host
                 .read_u32(CQ + (q as u64) * 0x1000 + i * 4)

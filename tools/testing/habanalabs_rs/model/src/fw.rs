@@ -732,31 +732,31 @@ impl Firmware {
 }
 
 #[cfg(test)]
-pub mod tests {
+mod tests {
     use super::*;
     use crate::host::test_memfd;
 
-    pub struct Rig {
-        pub sram: RwLock<Memory>,
-        pub hbm: RwLock<Memory>,
-        pub host: HostMemory,
-        pub fw: Firmware,
+    struct Rig {
+        sram: RwLock<Memory>,
+        hbm: RwLock<Memory>,
+        host: HostMemory,
+        fw: Firmware,
     }
 
     /// A FIT image stand-in: an FDT header and padding.
-    pub fn fit(size: u32) -> Vec<u8> {
+    fn fit(size: u32) -> Vec<u8> {
         let mut v = vec![0u8; size as usize];
         v[0..4].copy_from_slice(&0xd00d_feedu32.to_be_bytes());
         v[4..8].copy_from_slice(&size.to_be_bytes());
         v
     }
 
-    pub const BUS: u64 = 0x10_0000;
+    const BUS: u64 = 0x10_0000;
     /// CPU view of bus address `BUS` with MSB_ADDR 1.
-    pub const CPU_VIEW: u64 = BUS | (1 << 39);
+    const CPU_VIEW: u64 = BUS | (1 << 39);
 
     impl Rig {
-        pub fn new() -> Rig {
+        fn new() -> Rig {
             let sram = RwLock::new(Memory::new(crate::device::SRAM_SIZE).unwrap());
             let hbm = RwLock::new(Memory::new(1 << 30).unwrap());
             let fw = Firmware::new(&sram);
@@ -769,7 +769,7 @@ pub mod tests {
                 fw,
             }
         }
-        pub fn w(&mut self, off: u32, v: u32) -> Effects {
+        fn w(&mut self, off: u32, v: u32) -> Effects {
             let m = Mems {
                 sram: &self.sram,
                 hbm: &self.hbm,
@@ -777,11 +777,11 @@ pub mod tests {
             };
             self.fw.write(off, v, &m).expect("a firmware register")
         }
-        pub fn r(&self, off: u32) -> u32 {
+        fn r(&self, off: u32) -> u32 {
             self.fw.read(off).expect("a firmware register")
         }
         /// Drives the static loader the way the upstream driver does, with valid images.
-        pub fn boot(&mut self) {
+        fn boot(&mut self) {
             self.sram
                 .write()
                 .unwrap()
@@ -802,7 +802,7 @@ pub mod tests {
             self.w(KMD_MSG_TO_CPU, kmd::NA);
         }
         /// Sets up the CPU queues: PQ at BUS, EQ at BUS + 64K.
-        pub fn queues(&mut self) {
+        fn queues(&mut self) {
             self.w(CPU_IF_CPU_MSB_ADDR, 1);
             self.w(CPU_IF_PQ_BASE_ADDR_LOW, CPU_VIEW as u32);
             self.w(CPU_IF_PQ_BASE_ADDR_HIGH, (CPU_VIEW >> 32) as u32);
@@ -815,13 +815,7 @@ pub mod tests {
             assert_eq!(self.r(CPU_IF_QUEUE_INIT), qinit::READY_FOR_HOST);
         }
         /// Sends one packet as the driver does and returns (rc, result, fence).
-        pub fn send(
-            &mut self,
-            pi: &mut u32,
-            opcode: u32,
-            value: u64,
-            word16: u32,
-        ) -> (u32, u64, u32) {
+        fn send(&mut self, pi: &mut u32, opcode: u32, value: u64, word16: u32) -> (u32, u64, u32) {
             let pkt_bus = BUS + 0x2_0000;
             let mut p = [0u8; 24];
             p[0..8].copy_from_slice(&value.to_le_bytes());

@@ -1,23 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! hl-model: an emulated Habana Labs Gaudi served to QEMU over vfio-user.
 
-mod control;
-mod device;
-mod engine;
-#[cfg(all(test, feature = "fidelity"))]
-mod fidelity;
-mod fw;
-mod host;
-mod log;
-mod mem;
-mod mmu;
-mod options;
-mod packets;
-mod pci_cfg;
-mod qman;
-mod regs;
-mod server;
-
+use hl_model::{control, device, error, info, log, options, server, warn};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -200,17 +200,17 @@ impl Mmu {
 }
 
 #[cfg(test)]
-pub mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    pub const HOP0: u64 = 0x1000_1000;
+    pub(crate) const HOP0: u64 = 0x1000_1000;
     const USER: Initiator = Initiator {
         asid: 1,
         bypass: false,
     };
 
     /// Writes page tables the way the driver does: hops allocated from `next`.
-    pub fn map(hbm: &mut Memory, next: &mut u64, va: u64, pa: u64, huge: bool) {
+    pub(crate) fn map(hbm: &mut Memory, next: &mut u64, va: u64, pa: u64, huge: bool) {
         let levels = if huge { 4 } else { 5 };
         let mut hop = HOP0;
         for level in 0..levels {
@@ -235,7 +235,7 @@ pub mod tests {
         }
     }
 
-    pub fn setup() -> (Mmu, Memory) {
+    fn setup() -> (Mmu, Memory) {
         let mut m = Mmu::default();
         m.write(MMU_ASID, 1);
         m.write(MMU_HOP0_PA43_12, (HOP0 >> 12) as u32);

@@ -2,10 +2,11 @@
 //! The model process at its edges: bad options, stale sockets and a client that goes away
 //! must give a message and a clean exit, never a panic.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 fn model() -> Command {
@@ -18,14 +19,77 @@ fn sock(name: &str) -> PathBuf {
     p
 }
 
-fn wait_for(p: &std::path::Path) {
-    let t = Instant::now();
-    while !p.exists() {
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "model never listened"
-        );
-        std::thread::sleep(Duration::from_millis(20));
+/// A running model whose stderr is collected line by line; killed if the test ends early, so
+/// that no model outlives its test (and holds the test's output pipes open).
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn start(args: &[&str]) -> Running {
+        let mut child = model()
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let err = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for l in BufReader::new(err).lines().map_while(Result::ok) {
+                if tx.send(l).is_err() {
+                    return;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: vec![],
+        }
+    }
+
+    /// Waits (ten seconds at most) for a log line containing `what`.
+    fn expect(&mut self, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.seen.iter().any(|l| l.contains(what)) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => self.seen.push(l),
+                Err(_) => panic!(
+                    "no '{what}' from the model; it said:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// Waits (ten seconds at most) for the model to exit; returns its status and all it said.
+    fn finish(&mut self) -> (ExitStatus, String) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the model did not exit within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        while let Ok(l) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            self.seen.push(l);
+        }
+        (status, self.seen.join("\n"))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -47,28 +111,11 @@ fn bad_option_exits_2_with_a_reason() {
 #[test]
 fn client_that_goes_away_ends_the_model_cleanly() {
     let p = sock("gone");
-    let mut child = model()
-        .args([
-            "--socket",
-            p.to_str().unwrap(),
-            "--hbm-size",
-            "64M",
-            "--hbm-bar-size",
-            "1M",
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for(&p);
+    let s = p.to_str().unwrap();
+    let mut m = Running::start(&["--socket", s, "--hbm-size", "64M", "--hbm-bar-size", "1M"]);
+    m.expect("listening on");
     drop(UnixStream::connect(&p).unwrap());
-    let status = child.wait().unwrap();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let (status, err) = m.finish();
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.contains("exiting"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -78,47 +125,38 @@ fn client_that_goes_away_ends_the_model_cleanly() {
 #[test]
 fn stale_socket_is_replaced_and_a_non_socket_refused() {
     let p = sock("stale");
+    let s = p.to_str().unwrap();
     drop(UnixListener::bind(&p).unwrap());
-    let mut child = model()
-        .args([
-            "--socket",
-            p.to_str().unwrap(),
-            "--hbm-size",
-            "64M",
-            "--hbm-bar-size",
-            "1M",
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The stale file is replaced by the model's own listening socket.
-    let t = Instant::now();
-    loop {
-        if UnixStream::connect(&p).is_ok() {
-            break;
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "model never listened"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(child.wait().unwrap().code(), Some(0));
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert!(err.contains("removed stale socket"), "{err}");
+    let mut m = Running::start(&["--socket", s, "--hbm-size", "64M", "--hbm-bar-size", "1M"]);
+    m.expect("removed stale socket");
+    m.expect("listening on");
+    drop(UnixStream::connect(&p).unwrap());
+    let (status, err) = m.finish();
+    assert_eq!(status.code(), Some(0), "{err}");
 
     std::fs::write(&p, b"not a socket").unwrap();
-    let out = model()
-        .args(["--socket", p.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let out = model().args(["--socket", s]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a socket"));
     std::fs::remove_file(&p).unwrap();
+}
+
+#[test]
+fn a_live_model_keeps_its_socket() {
+    let p = sock("live");
+    let s = p.to_str().unwrap();
+    let mut first = Running::start(&["--socket", s, "--hbm-size", "64M", "--hbm-bar-size", "1M"]);
+    first.expect("listening on");
+    let out = model()
+        .args(["--socket", s, "--hbm-size", "64M", "--hbm-bar-size", "1M"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("live model"));
+    drop(UnixStream::connect(&p).unwrap());
+    assert_eq!(
+        first.finish().0.code(),
+        Some(0),
+        "the first model was not disturbed"
+    );
 }
