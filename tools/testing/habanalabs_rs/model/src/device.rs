@@ -797,3 +797,98 @@ mod tests {
         assert_eq!(g.read_reg(regs::BTM_FSM) & 0xf, 0);
     }
 }
+
+#[cfg(test)]
+mod garbage {
+    use super::*;
+    use crate::qman::{DMA_CORE_BASE, DMA_QM_BASE};
+
+    /// A small deterministic generator (xorshift), so a failure can be replayed.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<T: Copy>(&mut self, v: &[T]) -> T {
+            v[(self.next() % v.len() as u64) as usize]
+        }
+    }
+
+    /// Random values to every implemented register block, random BAR and configuration
+    /// accesses, and the engines run in between: the model must neither panic nor hang.
+    #[test]
+    fn garbage_from_the_guest_never_crashes_the_model() {
+        let dev = Device::new(256 << 20, 64 << 20).unwrap();
+        dev.host
+            .map(0, 1 << 20, 0, &crate::host::test_memfd(1 << 20))
+            .unwrap();
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        let blocks: Vec<(u32, u32)> = vec![
+            (0xC4_B000, 0x600),        // PSOC: boot scratchpads, reset
+            (0x44_2100, 0x200),        // CPU interface
+            (regs::GIC_SETSPI_NSR, 4), // GIC doorbell
+            (0xC1_1000, 0x100),        // MMU
+            (0xC1_2000, 0x100),        // STLB
+            (DMA_QM_BASE[0], 0x1000),  // QMANs and cores
+            (DMA_QM_BASE[1], 0x1000),
+            (DMA_CORE_BASE[0], 0x200),
+            (DMA_CORE_BASE[1], 0x200),
+            (crate::qman::SM_SOB_BASE[0], 0x4800), // sync manager
+            (crate::qman::SM_SOB_BASE[3], 0x4800),
+            (regs::PCIE_DBI_BASE, 0x1000),
+            (regs::PCIE_AUX_DBI, 4),
+            (regs::PCIE_CORE_MSI_REQ, 4),
+        ];
+        let interesting = [
+            0u32,
+            1,
+            2,
+            3,
+            4,
+            5,
+            15,
+            16,
+            0x10,
+            0x1eff,
+            0x5eff,
+            0x8000_0000,
+            0xffff_ffff,
+            484,
+            485,
+            486,
+            229,
+            432,
+            453,
+        ];
+        for i in 0..200_000 {
+            let (base, len) = r.pick(&blocks);
+            let off = (base + (r.next() as u32 % len)) & !3;
+            let v = if r.next() % 2 == 0 {
+                r.pick(&interesting)
+            } else {
+                r.next() as u32
+            };
+            match r.next() % 8 {
+                0 => {
+                    dev.read_reg(off);
+                }
+                1 => {
+                    let mut b = vec![0u8; r.pick(&[1usize, 2, 4, 8, 16])];
+                    dev.bar_read(r.pick(&[0, 2, 4, 1]), r.next() % (256 << 20), &mut b);
+                }
+                2 => dev.cfg_write(
+                    r.pick(&[0x4u64, 0x10, 0x52, 0xFF0, 0xFF4, 0xFF8, 0xFFC, 0xFFF]),
+                    &v.to_le_bytes(),
+                ),
+                _ => dev.write_reg(off, v),
+            }
+            if i % 1000 == 0 {
+                dev.run_engines();
+            }
+        }
+        dev.run_engines();
+    }
+}

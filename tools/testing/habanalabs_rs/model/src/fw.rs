@@ -502,6 +502,13 @@ impl Firmware {
 
     fn serve_pq(&mut self, m: &Mems<'_>) {
         let entries = self.pq_len / 16;
+        if !entries.is_power_of_two() {
+            crate::warn!(
+                "firmware: CPU PQ length {} changed after initialisation; not served",
+                self.pq_len
+            );
+            return;
+        }
         // The host's index runs over twice the queue length.
         let wrap = entries * 2;
         let pi = self.pq_pi % wrap;
@@ -695,6 +702,14 @@ impl Firmware {
             return false;
         }
         let n = self.eq_len / EQ_ENTRY_SIZE as u32;
+        if n < 2 {
+            self.stats.events_dropped += 1;
+            crate::warn!(
+                "firmware: event queue of {} bytes cannot hold events; event {kind} dropped",
+                self.eq_len
+            );
+            return false;
+        }
         if (self.eq_pi + 1) % n == self.eq_rd % n {
             self.stats.events_dropped += 1;
             crate::warn!("firmware: event queue full; event {kind} dropped");

@@ -391,10 +391,12 @@ impl Qman {
     }
 }
 
-/// Finds which of the register rows `rows` (five instances each) holds `off`.
+/// Finds which of the register rows `rows` holds `off`, for the four streams. Each row has a
+/// fifth instance for the lower CP, which the external queues do not use: its registers are
+/// plain storage.
 fn find(rows: &[u32; 4], off: u32) -> Option<(usize, usize)> {
     rows.iter().enumerate().find_map(|(b, &base)| {
-        (base..base + 20)
+        (base..base + 16)
             .contains(&off)
             .then(|| (b, ((off - base) / 4) as usize))
     })
