@@ -188,6 +188,8 @@ impl Device {
             tsize,
             memset,
         } = t;
+        let what = if memset { "fill" } else { "copy" };
+        crate::trace!("DMA{q}: {what} {src:#x} -> {dst:#x}, {tsize} bytes");
         let who = st.qm[q].core_initiator();
         let mut buf = vec![0u8; CHUNK.min(tsize as usize)];
         let mut done = 0usize;

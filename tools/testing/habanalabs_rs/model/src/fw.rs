@@ -242,6 +242,8 @@ pub struct Firmware {
     max_power: u64,
     pll_hz: [u64; 16],
     started: Instant,
+    /// Last PCIe traffic sample: when, bytes received, bytes sent.
+    traffic: (Instant, u64, u64),
     /// Faults: firmware that stops answering.
     pub silent: bool,
     /// Counters.
@@ -291,6 +293,7 @@ impl Firmware {
             max_power: 0,
             pll_hz: [0; 16],
             started: Instant::now(),
+            traffic: (Instant::now(), 0, 0),
             silent: false,
             stats: FwStats::default(),
         }
@@ -595,7 +598,19 @@ impl Firmware {
                 RC_OK,
                 POWER_MW * self.started.elapsed().as_millis() as u64 / 1000,
             ),
-            op::PCIE_THROUGHPUT_GET | op::PCIE_REPLAY_CNT_GET => (RC_OK, 0),
+            // Throughput since the previous query, from the device's real host traffic: index 1
+            // is what the device received (its reads of host memory), 0 what it sent; KB/s.
+            op::PCIE_THROUGHPUT_GET if word16 <= 1 => {
+                let (rx, tx) = m.host.traffic();
+                let (then, rx0, tx0) = self.traffic;
+                let secs = then.elapsed().as_secs_f64().max(1e-3);
+                let bytes = if word16 == 1 { rx - rx0 } else { tx - tx0 };
+                self.traffic = (Instant::now(), rx, tx);
+                (RC_OK, (bytes as f64 / 1024.0 / secs) as u64)
+            }
+            op::PCIE_THROUGHPUT_GET => (RC_INVALID_PARAMS, 0),
+            // The emulated link never retries a packet.
+            op::PCIE_REPLAY_CNT_GET => (RC_OK, 0),
             op::MAX_POWER_SET => {
                 self.max_power = value;
                 (RC_OK, 0)
@@ -1011,6 +1026,23 @@ mod tests {
         );
         r.fw.eq_rd = 10;
         assert!(r.fw.raise_event(event::DEV_RESET_REQ, &[], &m));
+    }
+
+    #[test]
+    fn pcie_throughput_reflects_real_host_traffic() {
+        let mut r = Rig::new();
+        r.boot();
+        r.queues();
+        let mut pi = 0;
+        r.send(&mut pi, op::PCIE_THROUGHPUT_GET, 0, 1); // start a sample
+        r.host.write(BUS + 0x8_0000, &[7u8; 65536]).unwrap(); // 64 KiB sent by the device
+        let (rc, tx, _) = r.send(&mut pi, op::PCIE_THROUGHPUT_GET, 0, 0);
+        assert_eq!(rc, 0);
+        assert!(tx > 0, "the device wrote to the host: non-zero tx");
+        assert_eq!(
+            r.send(&mut pi, op::PCIE_THROUGHPUT_GET, 0, 7).0,
+            RC_INVALID_PARAMS
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
 /// Device address of bus address 0: host memory is seen above bit 39.
@@ -51,6 +52,8 @@ impl Drop for Region {
 #[derive(Default)]
 pub struct HostMemory {
     regions: RwLock<Vec<Region>>,
+    read_bytes: AtomicU64,
+    written_bytes: AtomicU64,
 }
 
 impl HostMemory {
@@ -125,6 +128,8 @@ impl HostMemory {
     /// Reads `out.len()` bytes at bus address `bus`.
     pub fn read(&self, bus: u64, out: &mut [u8]) -> Result<(), Unmapped> {
         self.check(bus, out.len())?;
+        self.read_bytes
+            .fetch_add(out.len() as u64, Ordering::Relaxed);
         let dst = out.as_mut_ptr();
         self.walk(bus, out.len(), |p, done, n| {
             // SAFETY: `p..p + n` is mapped (walk); `dst + done..+ n` is inside `out`.
@@ -135,11 +140,21 @@ impl HostMemory {
     /// Writes `data` at bus address `bus`. Nothing is written unless all of it is mapped.
     pub fn write(&self, bus: u64, data: &[u8]) -> Result<(), Unmapped> {
         self.check(bus, data.len())?;
+        self.written_bytes
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
         let src = data.as_ptr();
         self.walk(bus, data.len(), |p, done, n| {
             // SAFETY: as in `read`, the other way round.
             unsafe { std::ptr::copy(src.add(done), p, n) }
         })
+    }
+
+    /// Bytes the device has read from and written to host memory: its PCIe traffic.
+    pub fn traffic(&self) -> (u64, u64) {
+        (
+            self.read_bytes.load(Ordering::Relaxed),
+            self.written_bytes.load(Ordering::Relaxed),
+        )
     }
 
     /// Reads a little-endian u32.
