@@ -5,6 +5,15 @@ use hl_model::{control, device, error, info, log, options, server, warn};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A panic is reported as one line; the vfio-user session catches those its library raises
+    // on malformed messages and says so (see server::serve).
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("hl-model: internal error{at}");
+    }));
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("relay") {
         return match args.get(1..3) {

@@ -104,6 +104,10 @@ pub struct Backend {
     pub dev: Arc<Device>,
 }
 
+/// Largest region access the model serves: MMIO and configuration accesses are a few bytes; a
+/// larger request is malformed and refused before anything is touched.
+pub const MAX_ACCESS: usize = 64 << 10;
+
 fn invalid(msg: String) -> std::io::Error {
     crate::warn!("{msg}");
     std::io::Error::new(std::io::ErrorKind::InvalidInput, msg)
@@ -111,6 +115,9 @@ fn invalid(msg: String) -> std::io::Error {
 
 impl ServerBackend for Backend {
     fn region_read(&mut self, region: u32, offset: u64, data: &mut [u8]) -> std::io::Result<()> {
+        if data.len() > MAX_ACCESS {
+            return Err(invalid(format!("read of {} bytes refused", data.len())));
+        }
         match region {
             VFIO_PCI_CONFIG_REGION_INDEX => self.dev.cfg_read(offset, data),
             SRAM_BAR | CFG_BAR | HBM_BAR => self.dev.bar_read(region, offset, data),
@@ -124,6 +131,9 @@ impl ServerBackend for Backend {
     }
 
     fn region_write(&mut self, region: u32, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        if data.len() > MAX_ACCESS {
+            return Err(invalid(format!("write of {} bytes refused", data.len())));
+        }
         match region {
             VFIO_PCI_CONFIG_REGION_INDEX => self.dev.cfg_write(offset, data),
             SRAM_BAR | CFG_BAR | HBM_BAR => self.dev.bar_write(region, offset, data),
@@ -234,7 +244,23 @@ pub fn serve(path: &Path, dev: Arc<Device>) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
     crate::info!("listening on {}", path.display());
     let mut backend = Backend { dev };
-    let result = server.run(&mut backend);
+    // The vfio_user crate can panic on some malformed messages; that ends the session with a
+    // clear message instead of taking the process down with a backtrace.
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.run(&mut backend)));
+    let result = match run {
+        Ok(r) => r,
+        Err(p) => {
+            let why = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            crate::info!("counters: {}", backend.dev.counters());
+            return Err(format!(
+                "malformed vfio-user message from the client ({why}); session ended"
+            ));
+        }
+    };
     crate::info!("counters: {}", backend.dev.counters());
     match result {
         Ok(()) => {

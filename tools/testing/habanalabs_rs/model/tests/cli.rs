@@ -2,7 +2,7 @@
 //! The model process at its edges: bad options, stale sockets and a client that goes away
 //! must give a message and a clean exit, never a panic.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -159,4 +159,83 @@ fn a_live_model_keeps_its_socket() {
         Some(0),
         "the first model was not disturbed"
     );
+}
+
+/// A vfio-user message header: id, command, size, flags, error.
+fn header(cmd: u16, size: u32) -> Vec<u8> {
+    [
+        1u16.to_le_bytes().as_slice(),
+        &cmd.to_le_bytes(),
+        &size.to_le_bytes(),
+        &0u32.to_le_bytes(),
+        &0u32.to_le_bytes(),
+    ]
+    .concat()
+}
+
+#[test]
+fn oversized_access_is_refused_and_the_session_goes_on() {
+    let p = sock("huge");
+    let s = p.to_str().unwrap();
+    let mut m = Running::start(&["--socket", s, "--hbm-size", "64M", "--hbm-bar-size", "1M"]);
+    m.expect("listening on");
+    let mut c = UnixStream::connect(&p).unwrap();
+    // REGION_READ of 4 GiB - 1 from BAR2: offset u64, region u32, count u32.
+    let mut msg = header(9, 32);
+    msg.extend_from_slice(&0u64.to_le_bytes());
+    msg.extend_from_slice(&2u32.to_le_bytes());
+    msg.extend_from_slice(&u32::MAX.to_le_bytes());
+    c.write_all(&msg).unwrap();
+    let mut reply = [0u8; 16];
+    c.read_exact(&mut reply).unwrap();
+    let flags = u32::from_le_bytes(reply[8..12].try_into().unwrap());
+    assert_ne!(flags & (1 << 5), 0, "an error reply");
+    drop(c);
+    let (status, err) = m.finish();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.contains("refused"), "{err}");
+}
+
+#[test]
+fn malformed_messages_end_the_session_with_a_message_not_a_crash() {
+    for (name, msg) in [
+        // VERSION (major, minor) whose size field is smaller than the message itself.
+        (
+            "short",
+            [
+                header(1, 8),
+                1u16.to_le_bytes().to_vec(),
+                0u16.to_le_bytes().to_vec(),
+            ]
+            .concat(),
+        ),
+        // VERSION whose capabilities are not a NUL-terminated string.
+        (
+            "unterminated",
+            [
+                header(1, 22),
+                1u16.to_le_bytes().to_vec(),
+                0u16.to_le_bytes().to_vec(),
+                b"{}".to_vec(),
+            ]
+            .concat(),
+        ),
+    ] {
+        let p = sock(name);
+        let s = p.to_str().unwrap();
+        let mut m = Running::start(&["--socket", s, "--hbm-size", "64M", "--hbm-bar-size", "1M"]);
+        m.expect("listening on");
+        let mut c = UnixStream::connect(&p).unwrap();
+        c.write_all(&msg).unwrap();
+        c.shutdown(std::net::Shutdown::Write).unwrap();
+        let (status, err) = m.finish();
+        assert_eq!(status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains("malformed vfio-user message"), "{name}: {err}");
+        assert!(
+            !err.contains("RUST_BACKTRACE") && !err.contains("panicked"),
+            "{name}: {err}"
+        );
+        drop(c);
+        let _ = std::fs::remove_file(&p);
+    }
 }
