@@ -65,6 +65,31 @@ impl Memory {
         Ok(start)
     }
 
+    /// The bytes at `offset..offset + len`, for copying out of directly.
+    pub fn slice(&self, offset: u64, len: usize) -> Result<&[u8], OutOfRange> {
+        let start = self.check(offset, len)?;
+        // SAFETY: `check` proved the range lies inside the mapping, which is initialised (an
+        // anonymous mapping reads as zero) and lives as long as `self`; the shared borrow of
+        // `self` keeps every writer (`&mut self` methods) away while the slice lives.
+        Ok(unsafe { std::slice::from_raw_parts(self.base.as_ptr().add(start), len) })
+    }
+
+    /// The bytes at `offset..offset + len`, for copying into directly.
+    pub fn slice_mut(&mut self, offset: u64, len: usize) -> Result<&mut [u8], OutOfRange> {
+        let start = self.check(offset, len)?;
+        // SAFETY: as in `slice`; the exclusive borrow of `self` makes this the only reference.
+        Ok(unsafe { std::slice::from_raw_parts_mut(self.base.as_ptr().add(start), len) })
+    }
+
+    /// Copies `len` bytes from `src` to `dst` inside this memory (the ranges may overlap).
+    pub fn copy_within(&mut self, src: u64, dst: u64, len: usize) -> Result<(), OutOfRange> {
+        let s = self.check(src, len)?;
+        let d = self.check(dst, len)?;
+        // SAFETY: both ranges are inside the mapping (`check`); `ptr::copy` allows overlap.
+        unsafe { std::ptr::copy(self.base.as_ptr().add(s), self.base.as_ptr().add(d), len) };
+        Ok(())
+    }
+
     /// Copies memory at `offset` into `out`.
     pub fn read(&self, offset: u64, out: &mut [u8]) -> Result<(), OutOfRange> {
         let start = self.check(offset, out.len())?;
@@ -119,6 +144,17 @@ mod tests {
         let mut b = [0xAAu8; 16];
         m.read((32 << 30) - 16, &mut b).unwrap();
         assert_eq!(b, [0u8; 16]);
+    }
+
+    #[test]
+    fn slices_and_copy_within_stay_inside() {
+        let mut m = Memory::new(8192).unwrap();
+        m.slice_mut(100, 4).unwrap().copy_from_slice(b"abcd");
+        m.copy_within(100, 102, 4).unwrap();
+        assert_eq!(m.slice(100, 6).unwrap(), b"ababcd");
+        assert!(m.slice(8190, 4).is_err());
+        assert!(m.slice_mut(u64::MAX, 1).is_err());
+        assert!(m.copy_within(0, 8190, 4).is_err());
     }
 
     #[test]

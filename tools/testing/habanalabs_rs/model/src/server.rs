@@ -159,10 +159,9 @@ impl ServerBackend for Backend {
             fd.is_some()
         );
         let Some(fd) = fd else {
-            // Without a file the model cannot reach this memory; DMA to it will fault.
-            crate::warn!(
-                "DMA map of {address:#x}+{size:#x} without a file: guest RAM must be a shared memfd"
-            );
+            // ROMs and other devices' BARs come without a file: not guest RAM, so device DMA to
+            // them faults (reported then). Guest RAM must be a shared memfd to come with one.
+            crate::debug!("DMA map of {address:#x}+{size:#x} without a file: not reachable by DMA");
             return Ok(());
         };
         self.dev
