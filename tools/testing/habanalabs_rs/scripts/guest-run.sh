@@ -24,8 +24,8 @@ sed 's/^/USER: /' /tmp/user.out
 echo "USER-RC \$rc"
 JOB
 "$S/vm.sh" --devices "$devices" --timeout "${HLRS_TIMEOUT:-600}" --out "$out" "$out/user-job.sh" "$prog" || exit 1
-sed -n 's/^USER: //p' "$out/console.log"
+sed -n "s/^USER: //p" "$out/console.log" | tr -d "\r"
 python3 "$S/ktap.py" "$out/console.log" | grep '^kernel_log' >&2
-rc=$(sed -n 's/^USER-RC //p' "$out/console.log")
+rc=$(sed -n 's/^USER-RC //p' "$out/console.log" | tr -d '\r')
 echo "(exit status $rc; console: $out/console.log)" >&2
 exit "${rc:-1}"

@@ -78,7 +78,7 @@ for i in $(seq 0 $((total - 1))); do
 done
 
 mem=2G
-qemu=("$HLRS_TOP/tools/testing/habanalabs_rs/scripts/qemu.sh" -accel tcg -cpu max -smp 2 -m $mem
+qemu=("$HLRS_TOP/tools/testing/habanalabs_rs/scripts/qemu.sh" -accel tcg -cpu max,la57=off -smp 2 -m $mem
 	-object memory-backend-memfd,id=mem,size=$mem,share=on -machine q35,memory-backend=mem
 	-kernel "$KERNEL" -initrd "$out/initramfs.gz" -no-reboot -display none
 	-append "console=ttyS0 panic=-1 oops=panic kasan.fault=report loglevel=7 ${HLRS_APPEND:-}"
@@ -98,7 +98,9 @@ start_relay() {
 start=$(now)
 deadline=$(($(date +%s) + timeout))
 if [ $interactive = 1 ]; then
-	"${qemu[@]}" -serial mon:stdio "${ctl[@]}" &
+	# A background job of a script gets /dev/null as stdin unless told otherwise: keep the
+	# terminal.
+	"${qemu[@]}" -serial mon:stdio "${ctl[@]}" 0<&0 &
 	qpid=$!
 	start_relay
 	wait "$qpid"
