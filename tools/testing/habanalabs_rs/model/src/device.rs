@@ -12,7 +12,7 @@ use crate::mmu::Mmu;
 use crate::pci_cfg::{ConfigSpace, MemBar};
 use crate::qman::{Qman, SyncBlock, SM_SOB_BASE};
 use crate::regs::{self, RegisterFile};
-use std::sync::{Condvar, Mutex, MutexGuard, RwLock};
+use std::sync::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// BAR number of the SRAM window.
 pub const SRAM_BAR: u32 = 0;
@@ -148,6 +148,16 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Reads under `l`; a lock poisoned by a panicking thread still guards plain bytes.
+pub(crate) fn read_lock<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Writes under `l`; see [`read_lock`].
+pub(crate) fn write_lock<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|e| e.into_inner())
+}
+
 impl Device {
     /// A Gaudi with `hbm_size` bytes of HBM seen through a BAR of `hbm_bar_size` bytes.
     #[cfg(test)]
@@ -265,20 +275,11 @@ impl Device {
         let ok = match bar {
             SRAM_BAR => {
                 self.window_fits(SRAM_BAR, offset, data.len())
-                    && self
-                        .sram
-                        .read()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .read(offset, data)
-                        .is_ok()
+                    && read_lock(&self.sram).read(offset, data).is_ok()
             }
-            HBM_BAR => self.hbm_window(offset, data.len()).is_some_and(|a| {
-                self.hbm
-                    .read()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .read(a, data)
-                    .is_ok()
-            }),
+            HBM_BAR => self
+                .hbm_window(offset, data.len())
+                .is_some_and(|a| read_lock(&self.hbm).read(a, data).is_ok()),
             CFG_BAR => self.cfg_bar_read(offset, data),
             _ => false,
         };
@@ -295,20 +296,10 @@ impl Device {
         let ok = match bar {
             SRAM_BAR => {
                 self.window_fits(SRAM_BAR, offset, data.len())
-                    && self
-                        .sram
-                        .write()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .write(offset, data)
-                        .is_ok()
+                    && write_lock(&self.sram).write(offset, data).is_ok()
             }
             HBM_BAR => match self.hbm_window(offset, data.len()) {
-                Some(a) => self
-                    .hbm
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .write(a, data)
-                    .is_ok(),
+                Some(a) => write_lock(&self.hbm).write(a, data).is_ok(),
                 None => false,
             },
             CFG_BAR => self.cfg_bar_write(offset, data),

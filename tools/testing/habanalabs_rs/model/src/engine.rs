@@ -7,13 +7,15 @@
 //! fence or on a slow DMA (a fault tests switch on) does not hold up the others. Packets of a
 //! stream run in order, each finishing before the next starts, so barriers are always met.
 
-use crate::device::{Device, Fx, State};
+use crate::device::{read_lock, write_lock, Device, Fx, State};
 use crate::host::device_to_bus;
+use crate::mem::Memory;
 use crate::mmu::{Fault, Initiator};
 use crate::packets::{decode, DecodeError, Packet};
 use crate::qman::{core, sts1, Cb, BLOCK_SIZE, DMA_CORE_BASE, DMA_QM_BASE};
 use crate::regs::{CFG_BASE, REGS_SIZE, SRAM_BASE};
 use std::sync::Arc;
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 /// Largest CB a stream fetches (the driver's CBs are at most 2 MiB).
@@ -60,9 +62,18 @@ enum Step {
 }
 
 impl Device {
+    /// The memory a target lands in, and the offset in it; `None` for registers and host.
+    fn memory(&self, t: &Target) -> Option<(&RwLock<Memory>, u64)> {
+        match t {
+            Target::Hbm(a) => Some((&self.hbm, *a)),
+            Target::Sram(a) => Some((&self.sram, *a)),
+            Target::Reg(_) | Target::Host(_) => None,
+        }
+    }
+
     fn route(&self, addr: u64, len: usize) -> Option<Target> {
         let end = addr.checked_add(len as u64)?;
-        let hbm = self.hbm.read().unwrap_or_else(|e| e.into_inner()).size();
+        let hbm = read_lock(&self.hbm).size();
         if end <= hbm {
             Some(Target::Hbm(addr))
         } else if addr >= SRAM_BASE && end <= SRAM_BASE + crate::device::SRAM_SIZE {
@@ -82,7 +93,7 @@ impl Device {
         va: u64,
         want: usize,
     ) -> Result<(u64, usize), AccessError> {
-        let hbm = self.hbm.read().unwrap_or_else(|e| e.into_inner());
+        let hbm = read_lock(&self.hbm);
         let pa = st.mmu.translate(who, va, &hbm).map_err(AccessError::Mmu)?;
         let translated = pa != va;
         let room = if translated {
@@ -106,21 +117,11 @@ impl Device {
             let va = addr + done as u64;
             let (pa, n) = self.translate(st, who, va, out.len() - done)?;
             let buf = &mut out[done..done + n];
-            let ok = match self.route(pa, n) {
-                Some(Target::Hbm(a)) => self
-                    .hbm
-                    .read()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .read(a, buf)
-                    .is_ok(),
-                Some(Target::Sram(a)) => self
-                    .sram
-                    .read()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .read(a, buf)
-                    .is_ok(),
-                Some(Target::Host(b)) => st.fw.pci_access() && self.host.read(b, buf).is_ok(),
-                Some(Target::Reg(_)) | None => false,
+            let target = self.route(pa, n);
+            let ok = match (&target, target.as_ref().and_then(|t| self.memory(t))) {
+                (_, Some((m, a))) => read_lock(m).read(a, buf).is_ok(),
+                (Some(Target::Host(b)), _) => st.fw.pci_access() && self.host.read(*b, buf).is_ok(),
+                _ => false,
             };
             if !ok {
                 return Err(AccessError::Unmapped(pa));
@@ -144,26 +145,18 @@ impl Device {
             let va = addr + done as u64;
             let (pa, n) = self.translate(st, who, va, data.len() - done)?;
             let buf = &data[done..done + n];
-            let ok = match self.route(pa, n) {
-                Some(Target::Hbm(a)) => self
-                    .hbm
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .write(a, buf)
-                    .is_ok(),
-                Some(Target::Sram(a)) => self
-                    .sram
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .write(a, buf)
-                    .is_ok(),
-                Some(Target::Host(b)) => st.fw.pci_access() && self.host.write(b, buf).is_ok(),
-                Some(Target::Reg(off)) if n == 4 && off % 4 == 0 => {
+            let target = self.route(pa, n);
+            let ok = match (&target, target.as_ref().and_then(|t| self.memory(t))) {
+                (_, Some((m, a))) => write_lock(m).write(a, buf).is_ok(),
+                (Some(Target::Host(b)), _) => {
+                    st.fw.pci_access() && self.host.write(*b, buf).is_ok()
+                }
+                (Some(Target::Reg(off)), _) if n == 4 && off % 4 == 0 => {
                     let v = u32::from_le_bytes(buf.try_into().unwrap_or_default());
-                    self.write_reg_in(st, off, v, fx);
+                    self.write_reg_in(st, *off, v, fx);
                     true
                 }
-                Some(Target::Reg(_)) | None => false,
+                _ => false,
             };
             if !ok {
                 return Err(AccessError::Unmapped(pa));
@@ -177,11 +170,6 @@ impl Device {
     /// SRAM) or one is host memory: false if neither applies and the caller must go through a
     /// buffer.
     fn copy_direct(&self, st: &State, src: u64, dst: u64, n: usize) -> Result<bool, AccessError> {
-        let mem = |t: &Target| match t {
-            Target::Hbm(a) => Some((&self.hbm, *a)),
-            Target::Sram(a) => Some((&self.sram, *a)),
-            _ => None,
-        };
         let Some(s) = self.route(src, n) else {
             return Err(AccessError::Unmapped(src));
         };
@@ -189,27 +177,25 @@ impl Device {
             return Err(AccessError::Unmapped(dst));
         };
         let host_ok = st.fw.pci_access();
-        let ok = match (&s, &d, mem(&s), mem(&d)) {
+        let ok = match (&s, &d, self.memory(&s), self.memory(&d)) {
             (Target::Host(b), _, _, Some((m, a))) => {
-                let mut m = m.write().unwrap_or_else(|e| e.into_inner());
+                let mut m = write_lock(m);
                 host_ok
                     && m.slice_mut(a, n)
                         .is_ok_and(|out| self.host.read(*b, out).is_ok())
             }
             (_, Target::Host(b), Some((m, a)), _) => {
-                let m = m.read().unwrap_or_else(|e| e.into_inner());
+                let m = read_lock(m);
                 host_ok
                     && m.slice(a, n)
                         .is_ok_and(|data| self.host.write(*b, data).is_ok())
             }
-            (_, _, Some((ms, a)), Some((md, b))) if std::ptr::eq(ms, md) => ms
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .copy_within(a, b, n)
-                .is_ok(),
+            (_, _, Some((ms, a)), Some((md, b))) if std::ptr::eq(ms, md) => {
+                write_lock(ms).copy_within(a, b, n).is_ok()
+            }
             (_, _, Some((ms, a)), Some((md, b))) => {
-                let from = ms.read().unwrap_or_else(|e| e.into_inner());
-                let mut to = md.write().unwrap_or_else(|e| e.into_inner());
+                let from = read_lock(ms);
+                let mut to = write_lock(md);
                 match (from.slice(a, n), to.slice_mut(b, n)) {
                     (Ok(f), Ok(t)) => {
                         t.copy_from_slice(f);

@@ -7,6 +7,7 @@
 //! then moves through the statuses the real firmware reports. A corrupted image is reported as
 //! the firmware reports it (`FIT_CORRUPTED`), never accepted.
 
+use crate::device::{read_lock, write_lock};
 use crate::host::{HostMemory, Unmapped};
 use crate::mem::Memory;
 use crate::regs::*;
@@ -264,7 +265,7 @@ fn fit_ok(mem: &Memory, off: u64, limit: u64) -> bool {
 impl Firmware {
     /// The firmware as it is after a power-on or hard reset: preboot, waiting for the boot-fit.
     pub fn new(sram: &RwLock<Memory>) -> Firmware {
-        let mut s = sram.write().unwrap_or_else(|e| e.into_inner());
+        let mut s = write_lock(sram);
         let mut ver = PREBOOT_VERSION.as_bytes().to_vec();
         ver.resize(128, 0);
         let _ = s.write(u64::from(PREBOOT_VER_SRAM_OFFSET), &ver);
@@ -369,12 +370,12 @@ impl Firmware {
                 self.boot_status = status::READY_TO_BOOT;
                 let mut ver = UBOOT_VERSION.as_bytes().to_vec();
                 ver.resize(128, 0);
-                let mut s = m.sram.write().unwrap_or_else(|e| e.into_inner());
+                let mut s = write_lock(m.sram);
                 let _ = s.write(u64::from(UBOOT_VER_SRAM_OFFSET), &ver);
                 crate::info!("firmware: boot-fit running, waiting for the Linux image");
             }
             (kmd::FIT_RDY, Phase::Preboot) => {
-                let sram = m.sram.read().unwrap_or_else(|e| e.into_inner());
+                let sram = read_lock(m.sram);
                 let limit = crate::device::SRAM_SIZE - BOOT_FIT_SRAM_OFFSET;
                 if fit_ok(&sram, BOOT_FIT_SRAM_OFFSET, limit) {
                     self.cmd_status = 1; // CPU_MSG_OK
@@ -388,7 +389,7 @@ impl Firmware {
                 }
             }
             (kmd::FIT_RDY, Phase::BootFit) => {
-                let hbm = m.hbm.read().unwrap_or_else(|e| e.into_inner());
+                let hbm = read_lock(m.hbm);
                 if fit_ok(&hbm, LINUX_FW_HBM_OFFSET, 0x1000_0000 - LINUX_FW_HBM_OFFSET) {
                     self.phase = Phase::Running;
                     self.boot_status = status::SRAM_AVAIL;
@@ -700,7 +701,7 @@ impl Firmware {
         put(&mut b, 0x494, b"hl-model fuse 0.1.0");
         put(&mut b, 0x514, b"hl-model thermal 0.1.0");
         put(&mut b, 0x594, b"0.1.0-hl-model");
-        let hbm = m.hbm.read().unwrap_or_else(|e| e.into_inner()).size();
+        let hbm = read_lock(m.hbm).size();
         put(&mut b, 0x618, &hbm.to_le_bytes());
         put(&mut b, 0x620, CARD_NAME.as_bytes());
         b[0x647] = 0; // no event-queue heartbeat
