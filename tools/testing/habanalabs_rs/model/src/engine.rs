@@ -409,6 +409,27 @@ impl Device {
         Ok(())
     }
 
+    /// A stream's 32-bit message write; on failure the stream reports the error. Returns
+    /// whether the write landed.
+    fn message(
+        &self,
+        st: &mut State,
+        (q, s): (usize, usize),
+        addr: u64,
+        value: u32,
+        fx: &mut Fx,
+    ) -> bool {
+        let who = st.qm[q].cp_initiator(s);
+        match self.engine_write(st, who, addr, &value.to_le_bytes(), fx) {
+            Ok(()) => true,
+            Err(e) => {
+                let msg = format!("message to {addr:#x} failed: {e:?}");
+                self.stream_error(st, q, s, sts1::CP_MSG_WR_ERR, &msg, fx);
+                false
+            }
+        }
+    }
+
     fn step(&self, st: &mut State, q: usize, s: usize, now: Instant, fx: &mut Fx) -> Step {
         if st.qm[q].streams[s].cb.is_none() && self.fetch(st, q, s, fx).is_err() {
             return Step::Progress;
@@ -435,19 +456,10 @@ impl Device {
         };
         crate::trace!("DMA{q} stream {s}: {pkt:x?}");
         st.stats.packets += 1;
-        let who = st.qm[q].cp_initiator(s);
         match pkt {
             Packet::Nop | Packet::ArbPoint => {}
             Packet::MsgLong { value, addr, .. } => {
-                if let Err(e) = self.engine_write(st, who, addr, &value.to_le_bytes(), fx) {
-                    self.stream_error(
-                        st,
-                        q,
-                        s,
-                        sts1::CP_MSG_WR_ERR,
-                        &format!("message to {addr:#x} failed: {e:?}"),
-                        fx,
-                    );
+                if !self.message(st, (q, s), addr, value, fx) {
                     return Step::Progress;
                 }
             }
@@ -457,15 +469,7 @@ impl Device {
                 offset,
             } => {
                 let addr = st.qm[q].streams[s].msg_base[base as usize] + u64::from(offset);
-                if let Err(e) = self.engine_write(st, who, addr, &value.to_le_bytes(), fx) {
-                    self.stream_error(
-                        st,
-                        q,
-                        s,
-                        sts1::CP_MSG_WR_ERR,
-                        &format!("message to {addr:#x} failed: {e:?}"),
-                        fx,
-                    );
+                if !self.message(st, (q, s), addr, value, fx) {
                     return Step::Progress;
                 }
             }
