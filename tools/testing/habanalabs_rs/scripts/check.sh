@@ -16,16 +16,16 @@ record() { # suite passed failed [note]
 }
 
 "$S/host-deps.sh"
-"$S/fetch-kernel.sh" > /dev/null
+src=$("$S/fetch-kernel.sh")
 export CARGO_TARGET_DIR=$HLRS_CACHE/cargo-target
+# Bindings of the upstream headers, for the fidelity test that lint and model both build.
+if has lint || has model; then eval "$("$S/fidelity.sh")"; fi
 
 if has lint; then
 	say "lint: rustfmt and clippy"
 	p=0 f=0
 	if (cd "$T" && cargo fmt --check) > "$HLRS_CACHE/lint.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: cargo fmt --check (model)"); fi
-	eval "$("$S/fidelity.sh")"
 	if (cd "$T" && timeout 900 cargo clippy -q --release --all-targets --features fidelity -- -D warnings) >> "$HLRS_CACHE/lint.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: cargo clippy (model)"); fi
-	src=$("$S/fetch-kernel.sh")
 	if rustfmt --edition 2021 --config-path "$src/.rustfmt.toml" --check "$HLRS_TOP"/drivers/accel/habanalabs_rs/*.rs >> "$HLRS_CACHE/lint.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: rustfmt (driver)"); fi
 	if "$S/kernel.sh" clippy >> "$HLRS_CACHE/lint.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: make CLIPPY=1 (driver)"); fi
 	[ $f = 0 ] || { tail -n 40 "$HLRS_CACHE/lint.log"; }
@@ -34,7 +34,6 @@ fi
 
 if has model; then
 	say "model: cargo test, with the fidelity test against the upstream headers"
-	eval "$("$S/fidelity.sh")"
 	out=$( (cd "$T" && timeout 900 cargo test --release --features fidelity 2>&1) ) || true
 	p=$(echo "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1/p' | awk '{s+=$1} END{print s+0}')
 	f=$(echo "$out" | sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\2/p' | awk '{s+=$1} END{print s+0}')

@@ -251,6 +251,14 @@ pub struct Firmware {
     pub stats: FwStats,
 }
 
+/// Puts a version string where the driver reads it: 128 bytes of SRAM, NUL-padded.
+fn write_version(sram: &mut Memory, offset: u32, text: &str) {
+    let mut ver = text.as_bytes().to_vec();
+    ver.resize(128, 0);
+    // Both offsets are constants well inside SRAM, so the write cannot fail.
+    let _ = sram.write(u64::from(offset), &ver);
+}
+
 fn fit_ok(mem: &Memory, off: u64, limit: u64) -> bool {
     // A FIT image is a flattened device tree: big-endian magic 0xd00dfeed, then its size.
     let mut h = [0u8; 8];
@@ -265,10 +273,11 @@ fn fit_ok(mem: &Memory, off: u64, limit: u64) -> bool {
 impl Firmware {
     /// The firmware as it is after a power-on or hard reset: preboot, waiting for the boot-fit.
     pub fn new(sram: &RwLock<Memory>) -> Firmware {
-        let mut s = write_lock(sram);
-        let mut ver = PREBOOT_VERSION.as_bytes().to_vec();
-        ver.resize(128, 0);
-        let _ = s.write(u64::from(PREBOOT_VER_SRAM_OFFSET), &ver);
+        write_version(
+            &mut write_lock(sram),
+            PREBOOT_VER_SRAM_OFFSET,
+            PREBOOT_VERSION,
+        );
         Firmware {
             phase: Phase::Preboot,
             boot_status: status::WAITING_FOR_BOOT_FIT,
@@ -368,10 +377,11 @@ impl Firmware {
             (kmd::NA, Phase::BootFitAccepted) => {
                 self.phase = Phase::BootFit;
                 self.boot_status = status::READY_TO_BOOT;
-                let mut ver = UBOOT_VERSION.as_bytes().to_vec();
-                ver.resize(128, 0);
-                let mut s = write_lock(m.sram);
-                let _ = s.write(u64::from(UBOOT_VER_SRAM_OFFSET), &ver);
+                write_version(
+                    &mut write_lock(m.sram),
+                    UBOOT_VER_SRAM_OFFSET,
+                    UBOOT_VERSION,
+                );
                 crate::info!("firmware: boot-fit running, waiting for the Linux image");
             }
             (kmd::FIT_RDY, Phase::Preboot) => {

@@ -225,12 +225,8 @@ impl ServerBackend for Backend {
             self.dev
                 .set_msi(fd.map(|f| Box::new(f) as Box<dyn crate::device::MsiSink>));
         } else if flags & VFIO_IRQ_SET_DATA_NONE != 0 {
-            // A loopback trigger from the host.
-            self.dev.bar_write(
-                CFG_BAR,
-                crate::device::REGS_IN_CFG_BAR + u64::from(crate::regs::PCIE_CORE_MSI_REQ),
-                &1u32.to_le_bytes(),
-            );
+            // A loopback trigger from the host: as if the device requested its MSI.
+            self.dev.write_reg(crate::regs::PCIE_CORE_MSI_REQ, 1);
         }
         Ok(())
     }
