@@ -35,7 +35,7 @@ job=$1; shift
 [ -z "$out" ] && out=$HLRS_CACHE/runs/$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$out"
 KERNEL=$HLRS_CACHE/build/arch/x86/boot/bzImage
-MODEL=$HLRS_CACHE/cargo-target/release/hl-model
+MODEL=${CARGO_TARGET_DIR:-$HLRS_CACHE/cargo-target}/release/hl-model
 [ -f "$KERNEL" ] || die "no kernel at $KERNEL: run 'make kernel'"
 [ -x "$MODEL" ] || die "no model at $MODEL: run 'make model'"
 
