@@ -28,6 +28,7 @@ if has lint; then
 	if (cd "$T" && timeout 900 cargo clippy -q --release --all-targets --features fidelity -- -D warnings) >> "$HLRS_CACHE/lint.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: cargo clippy (model)"); fi
 	if rustfmt --edition 2021 --config-path "$src/.rustfmt.toml" --check "$HLRS_TOP"/drivers/accel/habanalabs_rs/*.rs >> "$HLRS_CACHE/lint.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: rustfmt (driver)"); fi
 	if "$S/kernel.sh" clippy >> "$HLRS_CACHE/lint.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: make CLIPPY=1 (driver)"); fi
+	if "$S/uapi-check.sh" > "$HLRS_CACHE/uapi-check.log" 2>&1; then p=$((p + 1)); else f=$((f + 1)); lines+=("    not ok: uapi header ABI (see $HLRS_CACHE/uapi-check.log)"); fi
 	[ $f = 0 ] || { tail -n 40 "$HLRS_CACHE/lint.log"; }
 	record lint $p $f
 fi
