@@ -2,88 +2,77 @@
 
 //! Rust driver for Habana Labs Gaudi AI accelerators.
 //!
-//! This is the driver's foundation: it binds first-generation Gaudi devices (PCI 1da3:1000),
-//! enables them, maps their three BARs after checking the sizes Gaudi defines, and takes their
-//! MSI, which probe verifies by asking the device to send one. Everything it takes is held in
-//! [`HlDevice`] and given back, in reverse order, when the device is unbound.
+//! Probe brings a first-generation Gaudi (PCI 1da3:1000) from power-on to operational the way
+//! the upstream C driver does: it checks the BARs, maps them, waits for the preboot firmware,
+//! resets a device a previous driver left programmed, loads the firmware through the static
+//! loader, sets up the device CPU's queues and asks it for its description. It then takes the
+//! MSI (verified by a self-test), lets the firmware send events and registers the accel node
+//! `/dev/accel/accelN`, which serves the upstream ioctl ABI
+//! (`include/uapi/drm/habanalabs_accel.h`). Unbind undoes it in reverse: the node goes first,
+//! then the interrupt, then the device is taken down and reset.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::Ordering;
 use kernel::{
     device::Core,
-    io::Io,
-    irq, pci,
+    dma::{Device as _, DmaMask},
+    drm, irq, pci,
     prelude::*,
     time::{delay::fsleep, Delta, Instant, Monotonic},
 };
 
 mod bars;
+mod boot;
+mod cpucp;
+mod gaudi;
+mod info;
+mod node;
 mod regs;
 
-/// The configuration BAR, with its size known at compile time so register offsets are checked
-/// when the driver is built.
-type CfgBar<'a> = pci::Bar<'a, { bars::CFG_BAR_SIZE }>;
+use gaudi::Gaudi;
+use node::{GaudiRef, HlDrm, Shared};
 
 /// How long probe waits for the self-test MSI.
 const MSI_SELF_TEST_TIMEOUT: Delta = Delta::from_millis(1000);
 
-/// The interrupt handler's state: for now it counts the MSIs the device sends.
-struct IrqCounter {
-    count: AtomicU64,
-}
-
-impl irq::Handler for IrqCounter {
-    fn handle(&self) -> irq::IrqReturn {
-        self.count.fetch_add(1, Ordering::Relaxed);
-        irq::IrqReturn::Handled
-    }
-}
-
 /// One bound Gaudi device.
 ///
-/// Fields are dropped in declaration order, which is the reverse of the order probe takes
-/// them in: the interrupt handler goes first, then the interrupt vectors, the BAR mappings
-/// and finally the enable count.
+/// Fields are dropped in declaration order, the reverse of the order probe takes them in: the
+/// accel node is unplugged first (waiting for running ioctls), then the interrupt is freed and
+/// the [`Gaudi`] it owns taken down, then the vectors and the enable count go.
 #[pin_data]
 struct HlDevice<'bound> {
     pdev: &'bound pci::Device,
+    node: drm::Registration<'bound, HlDrm>,
     #[pin]
-    irq: irq::Registration<'bound, IrqCounter>,
+    irq: irq::Registration<'bound, Gaudi<'bound>>,
     vectors: pci::IrqVectorRegistration<'bound>,
-    hbm: pci::Bar<'bound>,
-    cfg: CfgBar<'bound>,
-    sram: pci::Bar<'bound>,
     _enabled: pci::EnabledMem<'bound>,
 }
 
-impl HlDevice<'_> {
-    /// Asks the device to send its MSI and waits for the handler to see it.
-    fn msi_self_test(
-        pdev: &pci::Device,
-        cfg: &CfgBar<'_>,
-        irq: &irq::Registration<'_, IrqCounter>,
-    ) -> Result {
-        let before = irq.handler().count.load(Ordering::Relaxed);
-        let start = Instant::<Monotonic>::now();
-        cfg.write_reg(regs::PCIE_CORE_MSI_REQ::zeroed().with_request(1u32));
-        loop {
-            if irq.handler().count.load(Ordering::Relaxed) != before {
-                dev_info!(
-                    pdev,
-                    "MSI self-test: interrupt received after {} us\n",
-                    start.elapsed().as_micros_ceil()
-                );
-                return Ok(());
-            }
-            if start.elapsed() > MSI_SELF_TEST_TIMEOUT {
-                dev_err!(
-                    pdev,
-                    "MSI self-test: no interrupt within {} ms\n",
-                    MSI_SELF_TEST_TIMEOUT.as_millis()
-                );
-                return Err(EIO);
-            }
-            fsleep(Delta::from_micros(100));
+/// Asks the device to send its MSI and waits for the handler to see it.
+fn msi_self_test(pdev: &pci::Device, irq: &irq::Registration<'_, Gaudi<'_>>) -> Result {
+    let g = irq.handler();
+    let before = g.stats.interrupts.load(Ordering::Relaxed);
+    let start = Instant::<Monotonic>::now();
+    g.request_msi();
+    loop {
+        if g.stats.interrupts.load(Ordering::Relaxed) != before {
+            dev_info!(
+                pdev,
+                "MSI self-test: interrupt received after {} us\n",
+                start.elapsed().as_micros_ceil()
+            );
+            return Ok(());
         }
+        if start.elapsed() > MSI_SELF_TEST_TIMEOUT {
+            dev_err!(
+                pdev,
+                "MSI self-test: no interrupt within {} ms\n",
+                MSI_SELF_TEST_TIMEOUT.as_millis()
+            );
+            return Err(EIO);
+        }
+        fsleep(Delta::from_micros(100));
     }
 }
 
@@ -140,6 +129,8 @@ impl pci::Driver for HlDriver {
 
             let enabled = pdev.enable_device_mem_scoped()?;
             pdev.set_master();
+            // SAFETY: probe runs before any DMA allocation of this device exists.
+            unsafe { pdev.dma_set_mask_and_coherent(DmaMask::new::<48>())? };
 
             let sram = pdev.iomap_region(bars::SRAM_BAR, c"habanalabs_rs/sram")?;
             let cfg = pdev.iomap_region_sized::<{ bars::CFG_BAR_SIZE }>(
@@ -158,13 +149,26 @@ impl pci::Driver for HlDriver {
                 cfg_len >> 20,
                 hbm_len >> 20
             );
+            let gaudi = Gaudi::new(pdev, sram, cfg, hbm)?;
+            let shared = try_pin_init!(Shared {
+                open <- kernel::new_mutex!(node::OpenState {
+                    ctx_active: false,
+                    asids: 1,
+                    open_counter: 0,
+                    last_open: None,
+                    last_open_period_ms: 0,
+                }),
+                device_id: pdev.device_id(),
+                revision: pdev.revision_id(),
+            });
+            let unregistered = drm::UnregisteredDevice::<HlDrm>::new(pdev, shared)?;
+            let pdev_plain: &'bound pci::Device = pdev;
+            // Inside the initialiser below, `pdev` names the field; keep the bound view here.
+            let bound: &'bound kernel::device::Device<kernel::device::Bound> = pdev.as_ref();
 
             Ok(try_pin_init!(HlDevice {
-                pdev,
+                pdev: pdev_plain,
                 _enabled: enabled,
-                sram,
-                cfg,
-                hbm,
                 vectors,
                 irq <- {
                     // SAFETY: `vectors` is initialised before this expression runs (fields are
@@ -178,19 +182,21 @@ impl pci::Driver for HlDriver {
                     // SAFETY: the registration is a field of the device data, which the driver
                     // core drops on unbind; it is never forgotten.
                     unsafe {
-                        irq::Registration::new(
-                            request,
-                            irq::Flags::TRIGGER_NONE,
-                            c"habanalabs_rs",
-                            Ok::<_, Error>(IrqCounter {
-                                count: AtomicU64::new(0),
-                            }),
-                        )
+                        irq::Registration::new(request, irq::Flags::TRIGGER_NONE, c"habanalabs_rs", gaudi)
                     }
                 },
+                node: {
+                    msi_self_test(pdev, &irq)?;
+                    // SAFETY: as for `vectors` above: `irq` is initialised, pinned, and dropped
+                    // after `node`, so the Gaudi it holds outlives the registration data.
+                    let g: &'bound Gaudi<'bound> = unsafe { &*core::ptr::from_ref(irq.handler()) };
+                    g.enable_events();
+                    // SAFETY: the registration is a field of the device data, which the driver
+                    // core drops on unbind; it is never forgotten.
+                    unsafe { drm::Registration::new(bound, unregistered, GaudiRef(g), 0)? }
+                },
                 _: {
-                    HlDevice::msi_self_test(pdev, cfg, &irq)?;
-                    dev_info!(pdev, "bound\n");
+                    dev_info!(pdev, "bound; accel node registered\n");
                 },
             }))
         })
@@ -200,7 +206,7 @@ impl pci::Driver for HlDriver {
         dev_info!(
             pdev,
             "unbinding after {} interrupts\n",
-            this.irq.handler().count.load(Ordering::Relaxed)
+            this.irq.handler().stats.interrupts.load(Ordering::Relaxed)
         );
     }
 }
@@ -211,4 +217,5 @@ kernel::module_pci_driver! {
     authors: ["habanalabs-rs developers"],
     description: "Habana Labs Gaudi AI accelerator driver (Rust)",
     license: "GPL v2",
+    firmware: ["habanalabs/gaudi/gaudi-boot-fit.itb", "habanalabs/gaudi/gaudi-fit.itb"],
 }

@@ -1,15 +1,127 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Gaudi registers, as offsets into the configuration BAR.
+//! Gaudi registers the driver uses, and the accessor that reaches them through the CFG BAR.
 //!
-//! Offsets are the device addresses of `asic_reg/gaudi_regs.h` relative to `CFG_BASE`, moved by
-//! [`REGS_OFFSET_IN_CFG_BAR`](crate::bars::REGS_OFFSET_IN_CFG_BAR) (0x400_0000) into the BAR.
+//! Offsets are relative to `CFG_BASE` (device address 0x7F_FC00_0000), as in the register maps
+//! of `drivers/accel/habanalabs/include/gaudi/asic_reg/`. The CFG BAR exposes `CFG_BASE` at
+//! [`REGS_OFFSET_IN_CFG_BAR`](crate::bars::REGS_OFFSET_IN_CFG_BAR).
 
-use kernel::io::register;
+use crate::bars::{CFG_BAR_SIZE, REGS_OFFSET_IN_CFG_BAR};
+use kernel::{io::register, io::Io, pci};
 
 register! {
     /// Writing 1 asks the PCIe core to send the device's MSI (device address CFG_BASE + 0xC04100).
     pub(crate) PCIE_CORE_MSI_REQ(u32) @ 0x4C0_4100 {
         31:0 request;
+    }
+}
+
+/// The configuration BAR, with its size known at compile time.
+pub(crate) type CfgBar<'a> = pci::Bar<'a, { CFG_BAR_SIZE }>;
+
+// PSOC global configuration: firmware scratchpads, boot status and reset control.
+/// Boot loader state machine; bits 3:0 are zero once a reset has completed.
+pub(crate) const PSOC_BTM_FSM: u32 = 0xC4_B028;
+/// `BOOT_SEQ_RE_START`: written 1 before a driver-performed hard reset.
+pub(crate) const PSOC_BOOT_SEQ_RE_START: u32 = 0xC4_B024;
+/// Cold-reset flop read by preboot: the magic tells it not to re-initialise PCIe.
+pub(crate) const PREBOOT_PCIE_EN: u32 = 0xC4_B074;
+/// Scratchpad 0: whether the driver has programmed the device since its last reset.
+pub(crate) const HW_STATE: u32 = 0xC4_B100;
+/// Firmware capability bits of the running boot stage.
+pub(crate) const CPU_BOOT_DEV_STS0: u32 = 0xC4_B150;
+/// Firmware's answer to a static-loader message.
+pub(crate) const CPU_CMD_STATUS_TO_HOST: u32 = 0xC4_B15C;
+/// Boot error bits, first word.
+pub(crate) const CPU_BOOT_ERR0: u32 = 0xC4_B160;
+/// Boot error bits, second word.
+pub(crate) const CPU_BOOT_ERR1: u32 = 0xC4_B164;
+/// SRAM offset of the preboot version string.
+pub(crate) const PREBOOT_VER_OFFSET: u32 = 0xC4_B170;
+/// SRAM offset of the boot-fit version string.
+pub(crate) const UBOOT_VER_OFFSET: u32 = 0xC4_B174;
+/// Boot progress of the device CPU (`enum cpu_boot_status`).
+pub(crate) const CPU_BOOT_STATUS: u32 = 0xC4_B300;
+/// Host-to-firmware message of the static loader (`enum kmd_msg`).
+pub(crate) const KMD_MSG_TO_CPU: u32 = 0xC4_B304;
+/// Hard-reset configuration, low and high words.
+pub(crate) const SW_ALL_RST_CFG_L: u32 = 0xC4_B490;
+/// See [`SW_ALL_RST_CFG_L`].
+pub(crate) const SW_ALL_RST_CFG_H: u32 = 0xC4_B494;
+/// Writing bit 0 starts a hard reset.
+pub(crate) const SW_ALL_RST: u32 = 0xC4_B498;
+/// Soft-reset configuration, low and high words.
+pub(crate) const SOFT_RST_CFG_L: u32 = 0xC4_B4A4;
+/// See [`SOFT_RST_CFG_L`].
+pub(crate) const SOFT_RST_CFG_H: u32 = 0xC4_B4A8;
+/// PCIe FLR control: the driver takes reset handling over before it resets the device.
+pub(crate) const PCIE_AUX_FLR_CTRL: u32 = 0xC0_7394;
+/// PCIe wrapper low-bandwidth protection override.
+pub(crate) const PCIE_WRAP_LBW_PROT_OVR: u32 = 0xC0_1B48;
+
+// The device CPU's queue interface.
+/// Bits 49:39 of every host address the device CPU is given.
+pub(crate) const CPU_IF_CPU_MSB_ADDR: u32 = 0x44_212C;
+/// CPU-CP producer index, in entries.
+pub(crate) const CPU_IF_PF_PQ_PI: u32 = 0x44_2200;
+/// CPU-CP queue base, low word (high word follows).
+pub(crate) const CPU_IF_PQ_BASE_ADDR_LOW: u32 = 0x44_2204;
+/// CPU-CP queue base, high word.
+pub(crate) const CPU_IF_PQ_BASE_ADDR_HIGH: u32 = 0x44_2208;
+/// CPU-CP queue length in bytes.
+pub(crate) const CPU_IF_PQ_LENGTH: u32 = 0x44_220C;
+/// CPU-accessible region base, low word.
+pub(crate) const CPU_IF_CQ_BASE_ADDR_LOW: u32 = 0x44_2210;
+/// CPU-accessible region base, high word.
+pub(crate) const CPU_IF_CQ_BASE_ADDR_HIGH: u32 = 0x44_2214;
+/// CPU-accessible region length in bytes.
+pub(crate) const CPU_IF_CQ_LENGTH: u32 = 0x44_2218;
+/// Event queue base, low word.
+pub(crate) const CPU_IF_EQ_BASE_ADDR_LOW: u32 = 0x44_2220;
+/// Event queue base, high word.
+pub(crate) const CPU_IF_EQ_BASE_ADDR_HIGH: u32 = 0x44_2224;
+/// Event queue length in bytes.
+pub(crate) const CPU_IF_EQ_LENGTH: u32 = 0x44_2228;
+/// Event queue consumer index, in entries.
+pub(crate) const CPU_IF_EQ_RD_OFFS: u32 = 0x44_222C;
+/// Queue initialisation handshake (`enum pq_init_status`).
+pub(crate) const CPU_IF_QUEUE_INIT: u32 = 0x44_2230;
+
+/// The GIC's "set SPI" register: writing an SPI number interrupts the device CPU.
+pub(crate) const GIC_SETSPI_NSR: u32 = 0x80_0040;
+
+/// The highest offset above, so one assertion covers them all.
+const LAST_REG: u32 = 0xC4_B4A8;
+const _: () = assert!(REGS_OFFSET_IN_CFG_BAR + LAST_REG as usize + 4 <= CFG_BAR_SIZE);
+
+/// Register access through the CFG BAR.
+///
+/// Every offset the driver names is a constant checked above to lie inside the BAR, so the
+/// accessors cannot fail on those; an offset outside it reads as all ones, like a PCI device
+/// that has gone away, and a write to it is dropped.
+#[derive(Clone, Copy)]
+pub(crate) struct Regs<'a> {
+    cfg: &'a CfgBar<'a>,
+}
+
+impl<'a> Regs<'a> {
+    /// Wraps the mapped CFG BAR.
+    pub(crate) fn new(cfg: &'a CfgBar<'a>) -> Self {
+        Self { cfg }
+    }
+
+    /// Reads the register at `off` (relative to `CFG_BASE`).
+    pub(crate) fn rd(self, off: u32) -> u32 {
+        self.cfg
+            .try_read32(REGS_OFFSET_IN_CFG_BAR + off as usize)
+            .unwrap_or(u32::MAX)
+    }
+
+    /// Writes `val` to the register at `off` (relative to `CFG_BASE`).
+    pub(crate) fn wr(self, off: u32, val: u32) {
+        // Cannot fail for the offsets above; see the type's documentation.
+        let _ = self
+            .cfg
+            .try_write32(val, REGS_OFFSET_IN_CFG_BAR + off as usize);
     }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Builds the test VM's initramfs: busybox, the installed kernel modules, the guest scripts
-# and the job to run. Usage: initramfs.sh JOB_SCRIPT OUTPUT [EXTRA_FILE...]
+# Builds the test VM's initramfs: busybox, the installed kernel modules, stand-in firmware
+# images, the guest scripts and the job to run. Usage: initramfs.sh JOB_SCRIPT OUTPUT [EXTRA_FILE...]
 # EXTRA_FILEs (programs, data) land in /hlrs/bin of the guest.
 . "$(dirname "$0")/lib.sh"
 
@@ -19,6 +19,8 @@ mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib,hlrs/bin,hlrs/suites,etc}
 cp "$BUSYBOX" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 cp -a "$MODROOT/lib/modules" "$root/lib/"
+# Stand-in firmware images under the names the driver requests.
+python3 "$HLRS_TOP/tools/testing/habanalabs_rs/scripts/fw-images.py" "$root/lib/firmware"
 cp "$G/init" "$root/init"
 chmod +x "$root/init"
 cp "$G/lib.sh" "$root/hlrs/"

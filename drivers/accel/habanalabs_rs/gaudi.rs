@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! One Gaudi brought up to operational: its BARs, its firmware, its device CPU channel.
+//!
+//! [`Gaudi`] is built in probe in upstream's order (preboot check, reset of a dirty device,
+//! static firmware load, CPU queues, TEST, INFO_GET, ENABLE_PCI_ACCESS, clocks and power) and
+//! is also the interrupt handler's data: the single MSI carries the event queue (and, later,
+//! completion queues). Dropping it takes the device down the way upstream's `hw_fini` does:
+//! PCI access disabled in the firmware, device CPU halted, device hard-reset.
+
+use crate::boot::{self, Caps, VERSION_LEN};
+use crate::cpucp::{self, op, CpuChannel, Packet};
+use crate::regs::{self, CfgBar, Regs};
+use core::sync::atomic::{AtomicU64, Ordering};
+use kernel::{device, io::Io, irq, pci, prelude::*, time::Delta};
+
+/// `struct cpucp_info`: its size, and the offsets of the fields the driver reads.
+pub(crate) mod info_layout {
+    /// Size of the structure.
+    pub(crate) const SIZE: usize = 1768;
+    /// Sensor descriptors: 128 pairs of `{type, flags}`.
+    pub(crate) const SENSORS: usize = 0x000;
+    /// Number of sensor descriptors.
+    pub(crate) const SENSOR_COUNT: usize = 128;
+    /// 0 for a PCIe card, 1 for a mezzanine (PMC) card.
+    pub(crate) const CARD_TYPE: usize = 0x484;
+    /// Slot of the card in its server.
+    pub(crate) const CARD_LOCATION: usize = 0x488;
+    /// CPLD version.
+    pub(crate) const CPLD_VERSION: usize = 0x48C;
+    /// CPU-CP application version string.
+    pub(crate) const CPUCP_VERSION: usize = 0x594;
+    /// Card name, 16 bytes.
+    pub(crate) const CARD_NAME: usize = 0x620;
+    /// Non-zero if the firmware expects EQ heartbeats (must be 0 on Gaudi).
+    pub(crate) const EQ_HEALTH_CHECK: usize = 0x647;
+    /// Length of the version strings.
+    pub(crate) const VERSION_LEN: usize = 128;
+}
+
+/// Card name used when the firmware reports none.
+const DEFAULT_CARD_NAME: &[u8] = b"HL205";
+/// Default maximum power of a PCIe card and of a mezzanine card, in mW.
+pub(crate) const MAX_POWER_PCI: u64 = 200_000;
+/// See [`MAX_POWER_PCI`].
+pub(crate) const MAX_POWER_PMC: u64 = 350_000;
+/// PLL index of the MME clock in the legacy (non-dynamic) numbering.
+pub(crate) const MME_PLL: u32 = 7;
+/// Frequency the MME PLL is set to after boot, in Hz.
+const MME_FREQ_HZ: u64 = 2_200_000_000;
+
+/// `HW_STATE` value of a device the driver has programmed.
+const HW_STATE_DIRTY: u32 = 1;
+
+/// Device-level counters and state the ioctls report.
+pub(crate) struct Stats {
+    /// Hard resets since probe.
+    pub(crate) hard_resets: AtomicU64,
+    /// Interrupts handled.
+    pub(crate) interrupts: AtomicU64,
+}
+
+/// A Gaudi that completed its bring-up.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Gaudi<'bound> {
+    pdev: &'bound pci::Device,
+    sram: pci::Bar<'bound>,
+    cfg: CfgBar<'bound>,
+    hbm: pci::Bar<'bound>,
+    #[pin]
+    cpu: CpuChannel,
+    caps: Caps,
+    info: KBox<[u8; info_layout::SIZE]>,
+    preboot_version: [u8; VERSION_LEN],
+    uboot_version: [u8; VERSION_LEN],
+    max_power: u64,
+    /// Counters the ioctls report.
+    pub(crate) stats: Stats,
+}
+
+impl<'bound> Gaudi<'bound> {
+    /// Brings the device up; see the module documentation for the order.
+    ///
+    /// Every failure is reported with `dev_err` and leaves the device reset when the driver
+    /// had touched it.
+    pub(crate) fn new(
+        pdev: &'bound pci::Device<device::Core<'_>>,
+        sram: pci::Bar<'bound>,
+        cfg: CfgBar<'bound>,
+        hbm: pci::Bar<'bound>,
+    ) -> Result<impl PinInit<Self, Error> + 'bound> {
+        let dev: &device::Device = pdev.as_ref();
+        let mut caps = Caps::default();
+        let r = Regs::new(&cfg);
+        let preboot_version = boot::read_preboot_status(dev, r, &sram, &mut caps)?;
+        if r.rd(regs::HW_STATE) == HW_STATE_DIRTY {
+            dev_info!(dev, "device was left programmed; hard-resetting it first\n");
+            boot::hard_reset(dev, r, &mut caps)?;
+        }
+        let channel = CpuChannel::new(pdev.as_ref())?;
+        let info = KBox::new([0u8; info_layout::SIZE], GFP_KERNEL)?;
+        let pdev: &'bound pci::Device = pdev;
+        Ok(try_pin_init!(Self {
+            pdev,
+            sram,
+            cfg,
+            hbm,
+            cpu <- channel,
+            caps,
+            info,
+            preboot_version,
+            uboot_version: [0; VERSION_LEN],
+            max_power: MAX_POWER_PCI,
+            stats: Stats {
+                hard_resets: AtomicU64::new(0),
+                interrupts: AtomicU64::new(0),
+            },
+        }? Error)
+        .pin_chain(|this| {
+            // SAFETY: `pin_chain` runs on the fully initialised value; only its unpinned fields
+            // are written through this reference, `cpu` (the pinned one) is only shared.
+            let this = unsafe { this.get_unchecked_mut() };
+            let result = this.hw_init();
+            if result.is_err() {
+                // The device may hold our programming; leave it reset for the next probe.
+                let dev: &device::Device = this.pdev.as_ref();
+                let _ = boot::hard_reset(dev, Regs::new(&this.cfg), &mut this.caps);
+            }
+            result
+        }))
+    }
+
+    /// Register access.
+    pub(crate) fn regs(&self) -> Regs<'_> {
+        Regs::new(&self.cfg)
+    }
+
+    /// The PCI device.
+    pub(crate) fn pdev(&self) -> &'bound pci::Device {
+        self.pdev
+    }
+
+    fn dev(&self) -> &device::Device {
+        self.pdev.as_ref()
+    }
+
+    /// Upstream's `hw_init` and `late_init`, for the parts this driver implements.
+    fn hw_init(&mut self) -> Result {
+        let pdev = self.pdev;
+        let dev: &device::Device = pdev.as_ref();
+        let r = Regs::new(&self.cfg);
+        // Mark the device programmed; a hard reset clears it.
+        let _ = r.rd(regs::HW_STATE);
+        r.wr(regs::PCIE_WRAP_LBW_PROT_OVR, 0x7700);
+        let _ = r.rd(regs::PCIE_WRAP_LBW_PROT_OVR);
+        r.wr(regs::HW_STATE, HW_STATE_DIRTY);
+
+        r.wr(
+            regs::CPU_IF_CPU_MSB_ADDR,
+            cpucp::msb_of(self.cpu_dma_base()),
+        );
+        let booted = boot::static_init_cpu(dev, r, &self.sram, &self.hbm, &mut self.caps)?;
+        self.uboot_version = booted.uboot_version;
+        self.cpu.init_queues(dev, r, &self.caps)?;
+
+        // The queue test of upstream's `test_queues`, for the CPU queue.
+        let echo = self
+            .cpu
+            .send(
+                dev,
+                r,
+                Packet::new(op::TEST, 0xFE8C_E7A5),
+                cpucp::MSG_TIMEOUT,
+            )
+            .inspect_err(|_| dev_err!(dev, "device CPU does not answer TEST\n"))?;
+        if echo != 0xFE8C_E7A5 {
+            dev_warn!(dev, "device CPU answered TEST with {:#x}\n", echo);
+        }
+
+        self.fetch_info()?;
+        let r = Regs::new(&self.cfg);
+        self.cpu
+            .send(
+                dev,
+                r,
+                Packet::new(op::ENABLE_PCI_ACCESS, 0),
+                cpucp::MSG_TIMEOUT,
+            )
+            .inspect_err(|_| dev_err!(dev, "firmware refused ENABLE_PCI_ACCESS\n"))?;
+        let set_mme = Packet {
+            word16: MME_PLL,
+            ..Packet::new(op::FREQUENCY_SET, MME_FREQ_HZ)
+        };
+        if let Err(e) = self.cpu.send(dev, r, set_mme, cpucp::MSG_TIMEOUT) {
+            dev_warn!(dev, "cannot set the MME clock: {:?}\n", e);
+        }
+        if let Err(e) = self.cpu.send(
+            dev,
+            r,
+            Packet::new(op::MAX_POWER_SET, self.max_power),
+            cpucp::MSG_TIMEOUT,
+        ) {
+            dev_warn!(dev, "cannot set the maximum power: {:?}\n", e);
+        }
+        Ok(())
+    }
+
+    fn cpu_dma_base(&self) -> u64 {
+        self.cpu.dma_base()
+    }
+
+    /// Asks the firmware for `struct cpucp_info` and keeps it.
+    fn fetch_info(&mut self) -> Result {
+        let pdev = self.pdev;
+        let dev: &device::Device = pdev.as_ref();
+        let r = Regs::new(&self.cfg);
+        self.cpu.clear_buf(info_layout::SIZE)?;
+        let pkt = Packet {
+            word16: info_layout::SIZE as u32,
+            ..Packet::new(op::INFO_GET, self.cpu.buf_addr())
+        };
+        self.cpu
+            .send(dev, r, pkt, cpucp::INFO_TIMEOUT)
+            .inspect_err(|_| dev_err!(dev, "INFO_GET failed\n"))?;
+        self.cpu.read_buf(&mut self.info[..])?;
+        let app_sts0 = if self.caps.sts0_valid {
+            r.rd(regs::CPU_BOOT_DEV_STS0)
+        } else {
+            0
+        };
+        self.caps.app_sts0 = app_sts0;
+        self.cpu.set_eq_index_check(app_sts0);
+        if self.info[info_layout::EQ_HEALTH_CHECK] != 0 {
+            dev_warn!(
+                dev,
+                "firmware expects event-queue heartbeats, which Gaudi does not send\n"
+            );
+        }
+        for s in 0..info_layout::SENSOR_COUNT {
+            let t = self.info_u32(info_layout::SENSORS + s * 8);
+            let f = self.info_u32(info_layout::SENSORS + s * 8 + 4);
+            if t == 0 && f == 0 {
+                break;
+            }
+            if t >= 11 {
+                dev_err!(dev, "firmware reports sensor {} of unknown type {}\n", s, t);
+                return Err(EFAULT);
+            }
+        }
+        self.max_power = if self.info_u32(info_layout::CARD_TYPE) == 1 {
+            MAX_POWER_PMC
+        } else {
+            MAX_POWER_PCI
+        };
+        dev_info!(
+            dev,
+            "firmware: preboot {}, boot-fit {}, CPU-CP {}; card {}\n",
+            BStrDisplay(boot::fw_version(&self.preboot_version).unwrap_or(b"?")),
+            BStrDisplay(boot::fw_version(&self.uboot_version).unwrap_or(b"?")),
+            BStrDisplay(self.info_str(info_layout::CPUCP_VERSION, info_layout::VERSION_LEN)),
+            BStrDisplay(self.card_name()),
+        );
+        Ok(())
+    }
+
+    /// A little-endian word of `cpucp_info`.
+    pub(crate) fn info_u32(&self, off: usize) -> u32 {
+        let b = &self.info[off..off + 4];
+        u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+    }
+
+    /// A NUL-terminated string field of `cpucp_info`, without its terminator.
+    pub(crate) fn info_str(&self, off: usize, len: usize) -> &[u8] {
+        let field = &self.info[off..off + len];
+        let end = field.iter().position(|&c| c == 0).unwrap_or(len);
+        &field[..end]
+    }
+
+    /// The card name the firmware reports, or upstream's default.
+    pub(crate) fn card_name(&self) -> &[u8] {
+        let name = self.info_str(info_layout::CARD_NAME, 16);
+        if name.is_empty() {
+            DEFAULT_CARD_NAME
+        } else {
+            name
+        }
+    }
+
+    /// Maximum power the driver set, in mW.
+    pub(crate) fn max_power(&self) -> u64 {
+        self.max_power
+    }
+
+    /// Sends a packet to the device CPU.
+    pub(crate) fn send(&self, pkt: Packet, timeout: Delta) -> Result<u64> {
+        self.cpu.send(self.dev(), self.regs(), pkt, timeout)
+    }
+
+    /// Whether the device CPU stopped answering.
+    pub(crate) fn cpu_disabled(&self) -> bool {
+        self.cpu.is_disabled()
+    }
+
+    /// How many events of type `t` arrived.
+    pub(crate) fn event_count(&self, t: usize) -> u32 {
+        self.cpu.event_count(t)
+    }
+
+    /// Lets the firmware send events; done once the interrupt handler is installed.
+    pub(crate) fn enable_events(&self) {
+        self.regs()
+            .wr(regs::GIC_SETSPI_NSR, cpucp::SPI_INTS_REGISTER);
+    }
+
+    /// Asks the PCIe core to send the MSI, for probe's self-test.
+    pub(crate) fn request_msi(&self) {
+        self.cfg
+            .write_reg(regs::PCIE_CORE_MSI_REQ::zeroed().with_request(1u32));
+    }
+}
+
+/// Displays bytes as text, replacing what is not printable ASCII.
+pub(crate) struct BStrDisplay<'a>(pub(crate) &'a [u8]);
+
+impl kernel::fmt::Display for BStrDisplay<'_> {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        for &c in self.0 {
+            let c = if (0x20..0x7f).contains(&c) {
+                c as char
+            } else {
+                '?'
+            };
+            core::fmt::Write::write_char(f, c)?;
+        }
+        Ok(())
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Gaudi<'_> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: only unpinned fields are written; `cpu` is only shared.
+        let this = unsafe { self.get_unchecked_mut() };
+        let dev: &device::Device = this.pdev.as_ref();
+        let r = Regs::new(&this.cfg);
+        if !this.cpu.is_disabled() {
+            if let Err(e) = this.cpu.send(
+                dev,
+                r,
+                Packet::new(op::DISABLE_PCI_ACCESS, 0),
+                cpucp::MSG_TIMEOUT,
+            ) {
+                dev_warn!(dev, "firmware did not take DISABLE_PCI_ACCESS: {:?}\n", e);
+            }
+        }
+        if let Err(e) = boot::hard_reset(dev, r, &mut this.caps) {
+            dev_err!(dev, "reset on the way down failed: {:?}\n", e);
+        }
+    }
+}
+
+impl irq::Handler for Gaudi<'_> {
+    fn handle(&self) -> irq::IrqReturn {
+        self.stats.interrupts.fetch_add(1, Ordering::Relaxed);
+        self.cpu.drain_events(self.dev(), self.regs());
+        irq::IrqReturn::Handled
+    }
+}
