@@ -188,7 +188,7 @@ impl Backend for DeviceBackend {
     }
 }
 
-/// Serves one client on an connected socket until it goes away; the session's errors are
+/// Serves one client on a connected socket until it goes away; the session's errors are
 /// logged and counted, and `Err` says why a session ended that could no longer be framed.
 pub fn serve_stream(stream: UnixStream, dev: Arc<Device>) -> Result<End, String> {
     let backend = DeviceBackend::new(dev.clone());

@@ -25,7 +25,7 @@ pub struct Proposal {
     pub major: u16,
     /// Minor version.
     pub minor: u16,
-    /// Capability names the client gave, in its order.
+    /// Capability names the client gave.
     pub names: Vec<String>,
     /// Most descriptors the client takes in one message.
     pub max_msg_fds: u64,

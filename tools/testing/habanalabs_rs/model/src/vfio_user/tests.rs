@@ -861,56 +861,48 @@ fn device_dma_reaches_a_peer_through_the_client_in_negotiated_pieces() {
 
 #[test]
 fn refused_and_unanswered_dma_requests_fail_without_ending_the_session() {
-    let mut h = Harness::with_timeout(Duration::from_millis(200));
-    h.client.version();
-    // Refused by the client.
+    // Refused by the client, then answered short of its data: errors, counted as failures.
+    let h = Harness::negotiated();
     let peer = Client::new(h.client.sock.try_clone().unwrap());
     let t = std::thread::spawn(move || dma_peer(peer, 0, &mut [0u8; 64], false, true));
     let e = h.dev.host.client_read(8, &mut [0u8; 8]).unwrap_err();
     assert_eq!(e, DmaError::Refused(Errno(libc::EFAULT)));
-    let mut h = {
-        // Unanswered: the client reads the request and says nothing until the request has
-        // given up; its late reply is then dropped without an error reply.
-        let end = h.finish();
-        assert_eq!(end, Ok(End::Closed));
-        assert_eq!(t.join().unwrap().0, 1);
-        let mut h = Harness::with_timeout(Duration::from_millis(200));
-        h.client.version();
-        h
+    let dev = h.dev.clone();
+    // Ending the session ends the peer thread; a new session takes the short reply.
+    assert_eq!(h.finish(), Ok(End::Closed));
+    assert_eq!(t.join().unwrap().0, 1);
+    assert_eq!(dev.vfio_user.dma_failures.load(Ordering::Relaxed), 1);
+
+    let mut h = Harness::negotiated();
+    let dev = h.dev.clone();
+    let waiter = std::thread::spawn(move || dev.host.client_read(0x1000, &mut [0u8; 8]));
+    let (req, p) = h.client.recv();
+    let reply = Header {
+        flags: flags::REPLY,
+        ..req
     };
+    h.client
+        .raw(&message(reply, &[&p[..16], &[0u8; 4]].concat()), &[]);
+    assert!(matches!(waiter.join().unwrap(), Err(DmaError::BadReply(_))));
+    assert_eq!(h.client.device_info().1, 9, "the session goes on");
+    assert_eq!(h.finish(), Ok(End::Closed));
+
+    // Unanswered: the client reads the request and says nothing until the request has given
+    // up; its late reply is then dropped without an error reply, and the session goes on.
+    let mut h = Harness::with_timeout(Duration::from_millis(200));
+    h.client.version();
     let dev = h.dev.clone();
     let waiter = std::thread::spawn(move || dev.host.client_write(0x1000, b"lost"));
     let (req, p) = h.client.recv();
     assert_eq!((req.command, p.len()), (cmd::DMA_WRITE, 20));
     assert_eq!(waiter.join().unwrap(), Err(DmaError::Timeout));
-    h.client.raw(
-        &message(
-            Header {
-                flags: flags::REPLY,
-                ..req
-            },
-            &[],
-        ),
-        &[],
-    );
+    let reply = Header {
+        flags: flags::REPLY,
+        ..req
+    };
+    h.client.raw(&message(reply, &[]), &[]);
     assert_eq!(h.client.device_info().1, 9, "the session goes on");
     assert_eq!(h.errors(), 0, "a late reply is not a protocol error");
-    let s = &h.dev.vfio_user;
-    assert_eq!(s.dma_failures.load(Ordering::Relaxed), 1);
-    // A reply that is short of its data is a bad reply.
-    let dev = h.dev.clone();
-    let waiter = std::thread::spawn(move || dev.host.client_read(0x1000, &mut [0u8; 8]));
-    let (req, p) = h.client.recv();
-    h.client.raw(
-        &message(
-            Header {
-                flags: flags::REPLY,
-                ..req
-            },
-            &[&p[..16], &[0u8; 4]].concat(),
-        ),
-        &[],
-    );
-    assert!(matches!(waiter.join().unwrap(), Err(DmaError::BadReply(_))));
+    assert_eq!(h.dev.vfio_user.dma_failures.load(Ordering::Relaxed), 1);
     assert_eq!(h.finish(), Ok(End::Closed));
 }
