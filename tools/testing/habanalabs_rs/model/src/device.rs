@@ -12,7 +12,7 @@ use crate::mmu::Mmu;
 use crate::pci_cfg::{ConfigSpace, MemBar};
 use crate::qman::{Qman, SyncBlock, SM_SOB_BASE};
 use crate::regs::{self, RegisterFile};
-use std::sync::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// BAR number of the SRAM window.
 pub const SRAM_BAR: u32 = 0;
@@ -141,6 +141,8 @@ pub struct Device {
     pub hbm: RwLock<Memory>,
     /// Host memory reached by DMA.
     pub host: HostMemory,
+    /// What the vfio-user side counted.
+    pub vfio_user: Arc<crate::vfio_user::Stats>,
     msi: Mutex<Option<Box<dyn MsiSink>>>,
 }
 
@@ -213,6 +215,7 @@ impl Device {
             sram,
             hbm: RwLock::new(Memory::new(hbm_size)?),
             host: HostMemory::default(),
+            vfio_user: Arc::default(),
             msi: Mutex::new(None),
         })
     }
@@ -560,11 +563,11 @@ impl Device {
         let st = self.state();
         let (r, f, d, m) = (st.regs.stats, st.fw.stats, st.stats, st.mmu.stats);
         format!(
-            "reg_reads={} reg_writes={} unimplemented_reads={} unimplemented_writes={} cpucp_packets={} cpucp_unsupported={} events={} events_dropped={} cbs={} packets={} unmodelled_packets={} dma_bytes={} engine_errors={} mmu_cache_hits={} mmu_walks={} mmu_faults={} msi_sent={} msi_lost={} msi_dropped_by_fault={} bad_accesses={} resets={}",
+            "reg_reads={} reg_writes={} unimplemented_reads={} unimplemented_writes={} cpucp_packets={} cpucp_unsupported={} events={} events_dropped={} cbs={} packets={} unmodelled_packets={} dma_bytes={} engine_errors={} mmu_cache_hits={} mmu_walks={} mmu_faults={} msi_sent={} msi_lost={} msi_dropped_by_fault={} bad_accesses={} resets={} {}",
             r.reads, r.writes, r.unimplemented_reads, r.unimplemented_writes, f.packets, f.unsupported,
             f.events, f.events_dropped, d.cbs, d.packets, d.unmodelled_packets, d.dma_bytes,
             d.engine_errors, m.0, m.1, m.2, d.msi_sent, d.msi_lost, d.msi_dropped_by_fault,
-            d.bad_accesses, d.resets
+            d.bad_accesses, d.resets, self.vfio_user.words()
         )
     }
 }

@@ -4,11 +4,17 @@
 //!
 //! Device addresses of host memory follow Gaudi's PCI outbound convention: bus address plus
 //! [`HOST_PHYS_BASE`] (bit 39). [`HostMemory`] works on bus addresses; the engines translate.
+//!
+//! Bus addresses that no file covers (another device's BAR, a ROM) are reached through the
+//! client instead, by vfio-user DMA_READ and DMA_WRITE: [`HostMemory::client_read`] and
+//! [`HostMemory::client_write`].
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
+
+use crate::vfio_user::dma::{DmaError, DmaPort};
 
 /// Device address of bus address 0: host memory is seen above bit 39.
 pub const HOST_PHYS_BASE: u64 = 0x80_0000_0000;
@@ -54,6 +60,7 @@ pub struct HostMemory {
     regions: RwLock<Vec<Region>>,
     read_bytes: AtomicU64,
     written_bytes: AtomicU64,
+    client: RwLock<Option<DmaPort>>,
 }
 
 impl HostMemory {
@@ -94,6 +101,46 @@ impl HostMemory {
         let before = regions.len();
         regions.retain(|r| !(r.bus == bus && r.size == size));
         regions.len() != before
+    }
+
+    /// Forgets every region.
+    pub fn unmap_all(&self) {
+        self.regions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// Connects (or, with `None`, disconnects) the client that serves DMA_READ and DMA_WRITE.
+    pub fn set_client(&self, port: Option<DmaPort>) {
+        *self.client.write().unwrap_or_else(|e| e.into_inner()) = port;
+    }
+
+    fn client(&self) -> Result<DmaPort, DmaError> {
+        self.client
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or(DmaError::Disconnected)
+    }
+
+    /// Reads `out.len()` bytes at bus address `bus` through the client (a vfio-user
+    /// DMA_READ), for addresses no mapped file covers, such as a peer device's BAR. Blocks
+    /// until the client answers: call it with no device lock held.
+    pub fn client_read(&self, bus: u64, out: &mut [u8]) -> Result<(), DmaError> {
+        self.client()?.read(bus, out)?;
+        self.read_bytes
+            .fetch_add(out.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Writes `data` at bus address `bus` through the client (a vfio-user DMA_WRITE); see
+    /// [`HostMemory::client_read`]. Returns once the client has carried the write out.
+    pub fn client_write(&self, bus: u64, data: &[u8]) -> Result<(), DmaError> {
+        self.client()?.write(bus, data)?;
+        self.written_bytes
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Calls `f(host pointer, bytes)` for each piece of `bus..bus + len`, in order.

@@ -2,8 +2,8 @@
 //! hl-model: an emulated Habana Labs Gaudi served to QEMU over vfio-user.
 //!
 //! The library holds the device (`device`, with its blocks in `fw`, `mmu`, `qman`, `engine`),
-//! the vfio-user side (`server`) and the control socket (`control`); `main.rs` is the
-//! command line.
+//! the vfio-user protocol (`vfio_user`), its device side (`server`) and the control socket
+//! (`control`); `main.rs` is the command line.
 
 #[macro_use]
 pub mod log;
@@ -22,3 +22,4 @@ pub mod pci_cfg;
 pub mod qman;
 pub mod regs;
 pub mod server;
+pub mod vfio_user;

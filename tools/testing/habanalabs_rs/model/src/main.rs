@@ -5,8 +5,7 @@ use hl_model::{control, device, error, info, log, options, server, warn};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // A panic is reported as one line; the vfio-user session catches those its library raises
-    // on malformed messages and says so (see server::serve).
+    // A panic (a bug: client input never causes one) is reported as one line.
     std::panic::set_hook(Box::new(|info| {
         let at = info
             .location()

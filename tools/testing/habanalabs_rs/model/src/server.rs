@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
-//! The vfio-user side: socket set-up, regions and interrupts as QEMU sees them, and the
-//! dispatch of QEMU's requests to the device.
+//! The vfio-user side of the device: socket set-up, regions and interrupts as QEMU sees them,
+//! and what QEMU's requests do to the device. The protocol itself is in [`crate::vfio_user`].
 
 use crate::device::{Device, CFG_BAR, HBM_BAR, SRAM_BAR};
 use crate::pci_cfg::CONFIG_SIZE;
+use crate::vfio_user::dma::{DmaPort, DEFAULT_TIMEOUT};
+use crate::vfio_user::session::{self, Backend, DeviceInfo, End, IrqInfo, RegionInfo};
+use crate::vfio_user::Errno;
 use std::fs::File;
 use std::os::unix::fs::FileTypeExt;
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::sync::Arc;
 use vfio_bindings::bindings::vfio::{
-    vfio_region_info, VFIO_IRQ_INFO_EVENTFD, VFIO_IRQ_SET_DATA_EVENTFD, VFIO_IRQ_SET_DATA_NONE,
+    VFIO_DEVICE_FLAGS_PCI, VFIO_DEVICE_FLAGS_RESET, VFIO_IRQ_INFO_EVENTFD,
     VFIO_PCI_CONFIG_REGION_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_NUM_IRQS, VFIO_PCI_NUM_REGIONS,
     VFIO_REGION_INFO_FLAG_READ, VFIO_REGION_INFO_FLAG_WRITE,
 };
-use vfio_user::{IrqInfo, Server, ServerBackend, ServerRegion};
 
 /// Whether some process listens on the UNIX socket at `path`, from /proc/net/unix (connecting
 /// to find out would make us the live model's one client and end its session).
@@ -56,7 +59,9 @@ pub fn prepare_socket(path: &Path) -> Result<(), String> {
     }
 }
 
-fn regions(dev: &Device) -> Vec<ServerRegion> {
+/// The device's regions: the three BARs and the configuration space, read-write; the other
+/// PCI regions (BARs 1, 3, 5, the ROM and VGA) have size 0.
+pub fn regions(dev: &Device) -> Vec<RegionInfo> {
     (0..VFIO_PCI_NUM_REGIONS)
         .map(|index| {
             let size = match index {
@@ -69,25 +74,15 @@ fn regions(dev: &Device) -> Vec<ServerRegion> {
             } else {
                 0
             };
-            ServerRegion {
-                region_info: vfio_region_info {
-                    argsz: std::mem::size_of::<vfio_region_info>() as u32,
-                    index,
-                    size,
-                    flags,
-                    ..Default::default()
-                },
-                sparse_areas: Vec::new(),
-                mmap_fd: None,
-            }
+            RegionInfo { flags, size }
         })
         .collect()
 }
 
-fn irqs() -> Vec<IrqInfo> {
+/// The device's interrupts: one MSI vector, signalled through an eventfd.
+pub fn irqs() -> Vec<IrqInfo> {
     (0..VFIO_PCI_NUM_IRQS)
         .map(|index| IrqInfo {
-            index,
             flags: if index == VFIO_PCI_MSI_IRQ_INDEX {
                 VFIO_IRQ_INFO_EVENTFD
             } else {
@@ -98,180 +93,137 @@ fn irqs() -> Vec<IrqInfo> {
         .collect()
 }
 
-/// The device as the vfio-user server sees it.
-pub struct Backend {
+/// The device as the vfio-user session sees it.
+pub struct DeviceBackend {
     /// The device.
     pub dev: Arc<Device>,
+    info: DeviceInfo,
 }
 
-/// Largest region access the model serves: MMIO and configuration accesses are a few bytes; a
-/// larger request is malformed and refused before anything is touched.
-pub const MAX_ACCESS: usize = 64 << 10;
-
-fn invalid(msg: String) -> std::io::Error {
-    crate::warn!("{msg}");
-    std::io::Error::new(std::io::ErrorKind::InvalidInput, msg)
-}
-
-impl ServerBackend for Backend {
-    fn region_read(&mut self, region: u32, offset: u64, data: &mut [u8]) -> std::io::Result<()> {
-        if data.len() > MAX_ACCESS {
-            return Err(invalid(format!("read of {} bytes refused", data.len())));
-        }
-        match region {
-            VFIO_PCI_CONFIG_REGION_INDEX => self.dev.cfg_read(offset, data),
-            SRAM_BAR | CFG_BAR | HBM_BAR => self.dev.bar_read(region, offset, data),
-            _ => {
-                return Err(invalid(format!(
-                    "read of region {region}, which the device does not have"
-                )))
-            }
-        }
-        Ok(())
-    }
-
-    fn region_write(&mut self, region: u32, offset: u64, data: &[u8]) -> std::io::Result<()> {
-        if data.len() > MAX_ACCESS {
-            return Err(invalid(format!("write of {} bytes refused", data.len())));
-        }
-        match region {
-            VFIO_PCI_CONFIG_REGION_INDEX => self.dev.cfg_write(offset, data),
-            SRAM_BAR | CFG_BAR | HBM_BAR => self.dev.bar_write(region, offset, data),
-            _ => {
-                return Err(invalid(format!(
-                    "write of region {region}, which the device does not have"
-                )))
-            }
-        }
-        Ok(())
-    }
-
-    fn dma_map(
-        &mut self,
-        _flags: vfio_user::DmaMapFlags,
-        offset: u64,
-        address: u64,
-        size: u64,
-        fd: Option<File>,
-    ) -> std::io::Result<()> {
-        crate::debug!(
-            "DMA map {address:#x}+{size:#x} (fd {}, offset {offset:#x})",
-            fd.is_some()
-        );
-        let Some(fd) = fd else {
-            // ROMs and other devices' BARs come without a file: not guest RAM, so device DMA to
-            // them faults (reported then). Guest RAM must be a shared memfd to come with one.
-            crate::debug!("DMA map of {address:#x}+{size:#x} without a file: not reachable by DMA");
-            return Ok(());
+impl DeviceBackend {
+    /// A PCI device that QEMU may reset, with the regions and interrupts of `dev`.
+    pub fn new(dev: Arc<Device>) -> DeviceBackend {
+        let info = DeviceInfo {
+            flags: VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET,
+            regions: regions(&dev),
+            irqs: irqs(),
         };
+        DeviceBackend { dev, info }
+    }
+}
+
+impl Backend for DeviceBackend {
+    fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    fn region_read(&self, region: u32, offset: u64, data: &mut [u8]) {
+        if region == VFIO_PCI_CONFIG_REGION_INDEX {
+            self.dev.cfg_read(offset, data)
+        } else {
+            self.dev.bar_read(region, offset, data)
+        }
+    }
+
+    fn region_write(&self, region: u32, offset: u64, data: &[u8]) {
+        if region == VFIO_PCI_CONFIG_REGION_INDEX {
+            self.dev.cfg_write(offset, data)
+        } else {
+            self.dev.bar_write(region, offset, data)
+        }
+    }
+
+    fn dma_map(&self, bus: u64, size: u64, file_offset: u64, file: File) -> Result<(), Errno> {
         self.dev
             .host
-            .map(address, size, offset, &fd)
-            .map_err(|e| invalid(format!("DMA map: {e}")))
+            .map(bus, size, file_offset, &file)
+            .map_err(|e| Errno::from_io(&e))
     }
 
-    fn dma_unmap(
-        &mut self,
-        _flags: vfio_user::DmaUnmapFlags,
-        address: u64,
-        size: u64,
-    ) -> std::io::Result<()> {
-        crate::debug!("DMA unmap {address:#x}+{size:#x}");
-        if !self.dev.host.unmap(address, size) {
-            crate::debug!("DMA unmap of {address:#x}+{size:#x}, which was not mapped");
+    fn dma_unmap(&self, bus: u64, size: u64) {
+        self.dev.host.unmap(bus, size);
+    }
+
+    fn set_irq(&self, index: u32, _vector: u32, eventfd: Option<File>) {
+        if index != VFIO_PCI_MSI_IRQ_INDEX {
+            return;
         }
-        Ok(())
-    }
-
-    fn reset(&mut self) -> std::io::Result<()> {
-        crate::info!("device reset by QEMU");
-        self.dev.pci_reset();
-        Ok(())
-    }
-
-    fn set_irqs(
-        &mut self,
-        index: u32,
-        flags: u32,
-        start: u32,
-        count: u32,
-        fds: Vec<File>,
-    ) -> std::io::Result<()> {
-        crate::debug!(
-            "SET_IRQS index {index} flags {flags:#x} start {start} count {count} fds {}",
-            fds.len()
-        );
-        if count == 0 {
-            if index == VFIO_PCI_MSI_IRQ_INDEX {
-                self.dev.set_msi(None);
+        crate::info!(
+            "MSI {}",
+            if eventfd.is_some() {
+                "connected"
+            } else {
+                "disconnected"
             }
-            return Ok(());
-        }
-        if index != VFIO_PCI_MSI_IRQ_INDEX || start != 0 || count != 1 {
-            return Err(invalid(format!(
-                "SET_IRQS for index {index} vectors {start}+{count}: the device has one MSI vector only"
-            )));
-        }
-        if flags & VFIO_IRQ_SET_DATA_EVENTFD != 0 {
-            let fd = fds.into_iter().next();
-            crate::info!(
-                "MSI {}",
-                if fd.is_some() {
-                    "connected"
-                } else {
-                    "disconnected"
-                }
-            );
-            self.dev
-                .set_msi(fd.map(|f| Box::new(f) as Box<dyn crate::device::MsiSink>));
-        } else if flags & VFIO_IRQ_SET_DATA_NONE != 0 {
+        );
+        self.dev
+            .set_msi(eventfd.map(|f| Box::new(f) as Box<dyn crate::device::MsiSink>));
+    }
+
+    fn trigger_irq(&self, index: u32, _vector: u32) {
+        if index == VFIO_PCI_MSI_IRQ_INDEX {
             // A loopback trigger from the host: as if the device requested its MSI.
             self.dev.write_reg(crate::regs::PCIE_CORE_MSI_REQ, 1);
         }
-        Ok(())
     }
+
+    fn disable_irqs(&self, index: u32) {
+        if index == VFIO_PCI_MSI_IRQ_INDEX {
+            self.dev.set_msi(None);
+        }
+    }
+
+    fn reset(&self) {
+        self.dev.pci_reset();
+    }
+
+    fn connected(&self, port: DmaPort) {
+        self.dev.host.set_client(Some(port));
+    }
+
+    fn disconnected(&self) {
+        self.dev.host.set_client(None);
+        self.dev.host.unmap_all();
+        self.dev.set_msi(None);
+    }
+}
+
+/// Serves one client on a connected socket until it goes away; the session's errors are
+/// logged and counted, and `Err` says why a session ended that could no longer be framed.
+pub fn serve_stream(stream: UnixStream, dev: Arc<Device>) -> Result<End, String> {
+    let backend = DeviceBackend::new(dev.clone());
+    session::run(stream, &backend, dev.vfio_user.clone(), DEFAULT_TIMEOUT)
 }
 
 /// Listens on `path` and serves one QEMU until it disconnects.
 pub fn serve(path: &Path, dev: Arc<Device>) -> Result<(), String> {
     prepare_socket(path)?;
-    let server = Server::new(path, true, irqs(), regions(&dev))
+    let listener = UnixListener::bind(path)
         .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
     crate::info!("listening on {}", path.display());
-    let mut backend = Backend { dev };
-    // The vfio_user crate can panic on some malformed messages; that ends the session with a
-    // clear message instead of taking the process down with a backtrace.
-    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.run(&mut backend)));
-    let result = match run {
-        Ok(r) => r,
-        Err(p) => {
-            let why = p
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            crate::info!("counters: {}", backend.dev.counters());
-            return Err(format!(
-                "malformed vfio-user message from the client ({why}); session ended"
-            ));
+    // One client per model; the socket stays (so no other model takes the path) until the
+    // session ends.
+    let result = match listener.accept() {
+        Ok((stream, _)) => {
+            crate::info!("client connected");
+            serve_stream(stream, dev.clone())
         }
+        Err(e) => Err(format!("accepting on {}: {e}", path.display())),
     };
-    crate::info!("counters: {}", backend.dev.counters());
+    drop(listener);
+    let _ = std::fs::remove_file(path);
+    crate::info!("counters: {}", dev.counters());
     match result {
-        Ok(()) => {
+        Ok(End::Closed) => {
             crate::info!("QEMU disconnected; exiting");
             Ok(())
         }
-        Err(e) => {
-            let msg = e.to_string();
-            // QEMU killed or crashed: the connection resets. That ends the session cleanly.
-            if msg.contains("Connection reset") || msg.contains("Broken pipe") {
-                crate::info!("QEMU went away ({msg}); exiting");
-                Ok(())
-            } else {
-                Err(format!("vfio-user session failed: {e}"))
-            }
+        // QEMU killed or crashed: the connection resets. That ends the session cleanly.
+        Ok(End::Lost(why)) => {
+            crate::info!("QEMU went away ({why}); exiting");
+            Ok(())
         }
+        Err(e) => Err(e),
     }
 }
 
@@ -309,13 +261,17 @@ mod tests {
     fn regions_and_irqs_describe_gaudi() {
         let dev = Device::new(1 << 30, 256 << 20).unwrap();
         let r = regions(&dev);
-        let sizes: Vec<u64> = r.iter().map(|r| r.region_info.size).collect();
+        let sizes: Vec<u64> = r.iter().map(|r| r.size).collect();
         assert_eq!(
             &sizes[..8],
             &[64 << 20, 0, 128 << 20, 0, 256 << 20, 0, 0, 4096]
         );
         let i = irqs();
         assert_eq!(i[VFIO_PCI_MSI_IRQ_INDEX as usize].count, 1);
+        assert_eq!(
+            i[VFIO_PCI_MSI_IRQ_INDEX as usize].flags,
+            VFIO_IRQ_INFO_EVENTFD
+        );
         assert_eq!(i.iter().map(|i| i.count).sum::<u32>(), 1);
     }
 }

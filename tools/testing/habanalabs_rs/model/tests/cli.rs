@@ -161,81 +161,129 @@ fn a_live_model_keeps_its_socket() {
     );
 }
 
-/// A vfio-user message header: id, command, size, flags, error.
-fn header(cmd: u16, size: u32) -> Vec<u8> {
+/// A vfio-user message: header (id, command, size, flags, error) and payload.
+fn msg(id: u16, cmd: u16, payload: &[u8]) -> Vec<u8> {
+    let size = 16 + payload.len() as u32;
     [
-        1u16.to_le_bytes().as_slice(),
-        &cmd.to_le_bytes(),
-        &size.to_le_bytes(),
-        &0u32.to_le_bytes(),
-        &0u32.to_le_bytes(),
+        id.to_ne_bytes().as_slice(),
+        &cmd.to_ne_bytes(),
+        &size.to_ne_bytes(),
+        &0u32.to_ne_bytes(),
+        &0u32.to_ne_bytes(),
+        payload,
     ]
     .concat()
 }
 
+/// Reads one message; returns id, flags, errno and payload.
+fn reply(c: &mut UnixStream) -> (u16, u32, u32, Vec<u8>) {
+    let mut h = [0u8; 16];
+    c.read_exact(&mut h).unwrap();
+    let word = |o: usize| u32::from_ne_bytes(h[o..o + 4].try_into().unwrap());
+    let mut p = vec![0u8; word(4) as usize - 16];
+    c.read_exact(&mut p).unwrap();
+    (u16::from_ne_bytes([h[0], h[1]]), word(8), word(12), p)
+}
+
+const ERROR_REPLY: u32 = 1 | (1 << 5);
+
+fn version(caps: &[u8]) -> Vec<u8> {
+    [&[0u8, 0, 0, 0][..], caps].concat()
+}
+
 #[test]
-fn oversized_access_is_refused_and_the_session_goes_on() {
-    let p = sock("huge");
+fn malformed_messages_are_answered_and_the_session_goes_on() {
+    let p = sock("malformed");
     let s = p.to_str().unwrap();
     let mut m = Running::start(&["--socket", s, "--hbm-size", "64M", "--hbm-bar-size", "1M"]);
     m.expect("listening on");
     let mut c = UnixStream::connect(&p).unwrap();
-    // REGION_READ of 4 GiB - 1 from BAR2: offset u64, region u32, count u32.
-    let mut msg = header(9, 32);
-    msg.extend_from_slice(&0u64.to_le_bytes());
-    msg.extend_from_slice(&2u32.to_le_bytes());
-    msg.extend_from_slice(&u32::MAX.to_le_bytes());
-    c.write_all(&msg).unwrap();
-    let mut reply = [0u8; 16];
-    c.read_exact(&mut reply).unwrap();
-    let flags = u32::from_le_bytes(reply[8..12].try_into().unwrap());
-    assert_ne!(flags & (1 << 5), 0, "an error reply");
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    // VERSION whose capabilities are not a NUL-terminated string: EINVAL.
+    c.write_all(&msg(1, 1, &version(b"{}"))).unwrap();
+    assert_eq!(reply(&mut c), (1, ERROR_REPLY, 22, vec![]));
+    // A good one is still taken.
+    c.write_all(&msg(
+        2,
+        1,
+        &version(b"{\"capabilities\":{\"max_msg_fds\":16}}\0"),
+    ))
+    .unwrap();
+    let (id, flags, _, payload) = reply(&mut c);
+    assert_eq!((id, flags), (2, 1));
+    assert!(payload.ends_with(b"{\"capabilities\":{\"max_msg_fds\":1}}\0"));
+    // REGION_READ of 4 GiB - 1 from BAR2 (offset u64, region u32, count u32): E2BIG.
+    let read = [
+        &0u64.to_ne_bytes()[..],
+        &2u32.to_ne_bytes(),
+        &u32::MAX.to_ne_bytes(),
+    ]
+    .concat();
+    c.write_all(&msg(3, 9, &read)).unwrap();
+    assert_eq!(reply(&mut c), (3, ERROR_REPLY, 7, vec![]));
+    // An unknown command: ENOSYS.
+    c.write_all(&msg(4, 77, &[])).unwrap();
+    assert_eq!(reply(&mut c), (4, ERROR_REPLY, 38, vec![]));
+    // DEVICE_GET_INFO still works: 9 regions, 5 interrupt types.
+    let info = [16u32, 0, 0, 0].map(u32::to_ne_bytes).concat();
+    c.write_all(&msg(5, 4, &info)).unwrap();
+    let (id, flags, _, payload) = reply(&mut c);
+    assert_eq!(
+        (id, flags, &payload[8..]),
+        (5, 1, &[9u32, 5].map(u32::to_ne_bytes).concat()[..])
+    );
     drop(c);
     let (status, err) = m.finish();
     assert_eq!(status.code(), Some(0), "{err}");
-    assert!(err.contains("refused"), "{err}");
+    assert!(
+        err.contains("refused") && err.contains("vfio_user_errors=3"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("panicked") && !err.contains("internal error"),
+        "{err}"
+    );
 }
 
 #[test]
-fn malformed_messages_end_the_session_with_a_message_not_a_crash() {
-    for (name, msg) in [
-        // VERSION (major, minor) whose size field is smaller than the message itself.
+fn a_stream_that_cannot_be_framed_ends_the_session_with_a_message_not_a_crash() {
+    for (name, bytes, answered) in [
+        // VERSION whose size field is smaller than a header: answered, then the session ends.
         (
             "short",
-            [
-                header(1, 8),
-                1u16.to_le_bytes().to_vec(),
-                0u16.to_le_bytes().to_vec(),
-            ]
-            .concat(),
+            {
+                let mut v = msg(7, 1, &version(b"{}\0"));
+                v[4..8].copy_from_slice(&8u32.to_ne_bytes());
+                v
+            },
+            true,
         ),
-        // VERSION whose capabilities are not a NUL-terminated string.
-        (
-            "unterminated",
-            [
-                header(1, 22),
-                1u16.to_le_bytes().to_vec(),
-                0u16.to_le_bytes().to_vec(),
-                b"{}".to_vec(),
-            ]
-            .concat(),
-        ),
+        // A header cut short by the end of the stream.
+        ("cut", msg(7, 4, &[])[..9].to_vec(), false),
     ] {
         let p = sock(name);
         let s = p.to_str().unwrap();
         let mut m = Running::start(&["--socket", s, "--hbm-size", "64M", "--hbm-bar-size", "1M"]);
         m.expect("listening on");
         let mut c = UnixStream::connect(&p).unwrap();
-        c.write_all(&msg).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        c.write_all(&bytes).unwrap();
         c.shutdown(std::net::Shutdown::Write).unwrap();
+        if answered {
+            assert_eq!(reply(&mut c), (7, ERROR_REPLY, 22, vec![]), "{name}");
+        }
         let (status, err) = m.finish();
         assert_eq!(status.code(), Some(1), "{name}: {err}");
-        assert!(err.contains("malformed vfio-user message"), "{name}: {err}");
+        assert!(
+            err.contains("malformed vfio-user message") && err.contains("can no longer be framed"),
+            "{name}: {err}"
+        );
+        assert!(err.contains("vfio_user_errors=1"), "{name}: {err}");
         assert!(
             !err.contains("RUST_BACKTRACE") && !err.contains("panicked"),
             "{name}: {err}"
         );
         drop(c);
-        let _ = std::fs::remove_file(&p);
+        assert!(!p.exists(), "{name}: socket left behind");
     }
 }
