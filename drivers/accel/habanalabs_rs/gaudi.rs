@@ -74,6 +74,8 @@ pub(crate) struct Gaudi<'bound> {
     preboot_version: [u8; VERSION_LEN],
     uboot_version: [u8; VERSION_LEN],
     max_power: u64,
+    /// Whether the CPU-CP queues were set up (so the firmware can be told to stop).
+    queues_up: bool,
     /// Counters the ioctls report.
     pub(crate) stats: Stats,
 }
@@ -111,6 +113,7 @@ impl<'bound> Gaudi<'bound> {
             preboot_version,
             uboot_version: [0; VERSION_LEN],
             max_power: MAX_POWER_PCI,
+            queues_up: false,
             stats: Stats {
                 hard_resets: AtomicU64::new(0),
                 interrupts: AtomicU64::new(0),
@@ -119,14 +122,8 @@ impl<'bound> Gaudi<'bound> {
         .pin_chain(|this| {
             // SAFETY: `pin_chain` runs on the fully initialised value; only its unpinned fields
             // are written through this reference, `cpu` (the pinned one) is only shared.
-            let this = unsafe { this.get_unchecked_mut() };
-            let result = this.hw_init();
-            if result.is_err() {
-                // The device may hold our programming; leave it reset for the next probe.
-                let dev: &device::Device = this.pdev.as_ref();
-                let _ = boot::hard_reset(dev, Regs::new(&this.cfg), &mut this.caps);
-            }
-            result
+            // On failure the value is dropped, and its `PinnedDrop` resets the device.
+            unsafe { this.get_unchecked_mut() }.hw_init()
         }))
     }
 
@@ -162,6 +159,7 @@ impl<'bound> Gaudi<'bound> {
         let booted = boot::static_init_cpu(dev, r, &self.sram, &self.hbm, &mut self.caps)?;
         self.uboot_version = booted.uboot_version;
         self.cpu.init_queues(dev, r, &self.caps)?;
+        self.queues_up = true;
 
         // The queue test of upstream's `test_queues`, for the CPU queue.
         let echo = self
@@ -343,7 +341,7 @@ impl PinnedDrop for Gaudi<'_> {
         let this = unsafe { self.get_unchecked_mut() };
         let dev: &device::Device = this.pdev.as_ref();
         let r = Regs::new(&this.cfg);
-        if !this.cpu.is_disabled() {
+        if this.queues_up && !this.cpu.is_disabled() {
             if let Err(e) = this.cpu.send(
                 dev,
                 r,

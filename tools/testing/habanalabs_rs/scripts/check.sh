@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: runs every test suite and ends with "N passed, N failed".
-# HLRS_SUITES selects suites (default: "lint model kunit platform").
+# HLRS_SUITES selects suites (default: "lint model kunit platform accel").
 . "$(dirname "$0")/lib.sh"
 toolchain_env
 S=$HLRS_TOP/tools/testing/habanalabs_rs/scripts
 T=$HLRS_TOP/tools/testing/habanalabs_rs
-suites=${HLRS_SUITES:-lint model kunit platform}
+suites=${HLRS_SUITES:-lint model kunit platform accel}
 has() { case " $suites " in *" $1 "*) return 0 ;; esac; return 1; }
 passed=0 failed=0 skipped=0
 lines=()
@@ -46,17 +46,19 @@ fi
 guest=""
 has kunit && guest="$guest kunit"
 has platform && guest="$guest platform"
+has accel && guest="$guest accel"
 if [ -n "$guest" ]; then
 	"$S/qemu-root.sh"
 	say "kernel: build"
 	"$S/kernel.sh" build
 	(cd "$T" && cargo build -q --release)
+	selftest=$("$S/selftests.sh")
 	out=$HLRS_CACHE/runs/check-$(date +%Y%m%d-%H%M%S)
 	mkdir -p "$out"
 	job=$out/check-job.sh
 	{ echo "HLRS_SUITES='$guest'"; cat "$T/jobs/check.sh"; } > "$job"
 	say "VM: 2 Gaudis and 1 non-Gaudi behind a PCIe switch; suites:$guest"
-	if "$S/vm.sh" --devices 2 --bad-devices 1 --timeout "${HLRS_TIMEOUT:-900}" --out "$out" "$job"; then
+	if "$S/vm.sh" --devices 2 --bad-devices 1 --timeout "${HLRS_TIMEOUT:-900}" --out "$out" "$job" "$selftest"; then
 		say "VM run took $(cat "$out/elapsed")s; console: $out/console.log"
 		res=$(python3 "$S/ktap.py" "$out/console.log")
 		echo "$res" | grep -v '^#TOTAL'
@@ -65,6 +67,7 @@ if [ -n "$guest" ]; then
 		# Every suite asked for must have reported.
 		if has kunit && ! echo "$res" | grep -q '^habanalabs_rs_'; then record "kunit (no suite reported)" 0 1; fi
 		if has platform && ! echo "$res" | grep -q '^hlrs_platform:'; then record "hlrs_platform (did not report)" 0 1; fi
+		if has accel && ! echo "$res" | grep -q '^hlrs_accel:'; then record "hlrs_accel (did not report)" 0 1; fi
 	else
 		record "vm (boot or job failed; see above)" 0 1
 	fi

@@ -5,8 +5,8 @@
 #   2. applies the project's patches/ series (re-applied only when it changes);
 #   3. overlays the project's new files (drivers/accel/habanalabs_rs, rust/, include/);
 #   4. configures tinyconfig + kernel/habanalabs_rs.config and checks every symbol;
-#   5. builds bzImage and modules into $HLRS_CACHE/build and installs the modules
-#      into $HLRS_CACHE/modroot.
+#   5. builds bzImage and modules into $HLRS_CACHE/build, installs the modules into
+#      $HLRS_CACHE/modroot and the uapi headers into $HLRS_CACHE/uapi-headers.
 # Usage: kernel.sh [prepare|config|build|module|clippy]   (default: build)
 . "$(dirname "$0")/lib.sh"
 toolchain_env
@@ -95,6 +95,8 @@ build)
 	say "building the kernel and modules in $B (-j$JOBS)"
 	"${KMAKE[@]}" bzImage modules
 	install_modules
+	# User-space headers (with the project's uapi header) for the selftests.
+	"${KMAKE[@]}" headers_install INSTALL_HDR_PATH="$HLRS_CACHE/uapi-headers" >/dev/null
 	;;
 module)
 	# After a change to the driver only: rebuild modules and refresh ours in $MODROOT.

@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: GPL-2.0
+# The accel node and the driver core, from user space: firmware boot, open rules, INFO, and
+# what happens when processes die or devices go away with the node open. The checks that
+# need ioctls live in /hlrs/bin/hl_selftest (selftests/hl_selftest.c).
+
+T=/hlrs/bin/hl_selftest
+FW=/lib/firmware/habanalabs/gaudi
+
+# bound_gaudis: PCI addresses of the emulated Gaudis habanalabs_rs drives (the harness also
+# adds a device with a wrong BAR size, which the driver refuses).
+bound_gaudis() {
+	for d in $(gaudi_devices); do
+		[ "$(bound_driver "$d")" = habanalabs_rs ] && echo "$d"
+	done
+}
+
+# first_gaudi: PCI address of the first bound Gaudi.
+first_gaudi() { bound_gaudis | head -n 1; }
+
+
+test_nodes_exist_per_device() {
+	n=$(bound_gaudis | wc -l)
+	[ "$n" -ge 2 ] || fail "expected two bound Gaudis, found $n"
+	[ "$(ls /dev/accel/ | grep -c '^accel[0-9]')" = "$n" ] || fail "expected $n accel nodes: $(ls /dev/accel)"
+	$T version
+}
+
+test_firmware_booted_on_every_device() {
+	for d in $(bound_gaudis); do
+		dmesg | grep -q "habanalabs_rs $d: firmware: preboot .*boot-fit .*CPU-CP" ||
+			fail "$d: no firmware line in the kernel log"
+	done
+	# The model saw the CPU queues come up and the host ask for events.
+	[ "$(model_stat 0 cpucp_packets)" -gt 0 ] || fail "device CPU served no packets"
+}
+
+test_one_compute_context_at_a_time() { $T exclusive; }
+test_open_counter_counts_opens() { $T open-counter; }
+test_hw_ip_info_has_gaudi_values() { $T hw-ip-info; }
+test_short_buffer_truncates_long_buffer_is_exact() { $T buffers; }
+test_bad_arguments_get_upstream_errno() { $T bad-args; }
+test_status_counters_and_memory_accounting() { $T status; }
+test_values_from_the_device_cpu() { $T firmware-values; }
+
+test_events_reach_the_driver() {
+	# SPI of the DMA0 QMAN error interrupt; the firmware turns it into event 432 (DMA0_QM).
+	before=$($T event-count 432)
+	model_ctl 0 event 432 > /dev/null || fail "model refused to raise the event"
+	sleep 1
+	after=$($T event-count 432)
+	[ "$after" = $((before + 1)) ] || fail "event count $before -> $after"
+	dmesg | grep -q "event 432 from the device" || fail "event not logged"
+}
+
+test_killed_process_releases_its_context() {
+	$T hold > /tmp/hold.out &
+	pid=$!
+	for i in $(seq 50); do grep -q holding /tmp/hold.out && break; sleep 0.1; done
+	grep -q holding /tmp/hold.out || fail "holder did not open the node"
+	$T exclusive 2>/dev/null && fail "node opened twice while held"
+	kill -9 $pid
+	wait $pid 2>/dev/null || true
+	$T exclusive
+}
+
+test_unbind_with_the_node_open() {
+	d=$(first_gaudi)
+	rm -f /tmp/open.flag
+	$T after-unbind /tmp/open.flag &
+	pid=$!
+	for i in $(seq 50); do [ -e /tmp/open.flag ] && break; sleep 0.1; done
+	[ -e /tmp/open.flag ] || fail "checker did not open the node"
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/unbind
+	rm -f /tmp/open.flag
+	wait $pid || fail "ioctl on an unbound device did not fail with ENODEV"
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind || fail "rebind failed"
+	$T version
+}
+
+test_missing_firmware_fails_probe_cleanly() {
+	d=$(first_gaudi)
+	mv $FW/gaudi-fit.itb /tmp/gaudi-fit.itb
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/unbind
+	if echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind 2>/dev/null; then
+		mv /tmp/gaudi-fit.itb $FW/
+		fail "bind succeeded without gaudi-fit.itb"
+	fi
+	mv /tmp/gaudi-fit.itb $FW/
+	dmesg | tail -n 30 | grep -q "cannot load firmware habanalabs/gaudi/gaudi-fit.itb" ||
+		fail "no clear error about the missing image"
+	[ -z "$(bound_driver "$d")" ] || fail "device bound after a failed probe"
+	# The other device never noticed, and this one binds again with the image back.
+	HL_NODE=/dev/accel/accel1 $T version
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind || fail "rebind with the image failed"
+	$T version
+}
+
+test_corrupt_firmware_is_refused() {
+	d=$(first_gaudi)
+	cp $FW/gaudi-fit.itb /tmp/good.itb
+	dd if=/dev/zero of=$FW/gaudi-fit.itb bs=4096 count=1 2>/dev/null
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/unbind
+	if echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind 2>/dev/null; then
+		cp /tmp/good.itb $FW/gaudi-fit.itb
+		fail "bind succeeded with a corrupt image"
+	fi
+	cp /tmp/good.itb $FW/gaudi-fit.itb
+	dmesg | tail -n 30 | grep -q "CPU-CP application did not start: boot status 9" ||
+		fail "no clear error about the corrupt image"
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind || fail "rebind with a good image failed"
+	$T version
+}

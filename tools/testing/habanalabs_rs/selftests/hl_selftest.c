@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * User-space checks of the habanalabs accel ABI, run in the test VM against the emulated
+ * Gaudi. Each check is a sub-command: `hl_selftest CHECK [ARGS]` exits 0 when the driver
+ * behaves as a user of the upstream ABI relies on, 1 otherwise, explaining why on stderr.
+ * The shell suite (guest/suites/accel.sh) drives them and adds what needs the shell:
+ * killing processes, unbinding devices, swapping firmware files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <drm/drm.h>
+#include <drm/habanalabs_accel.h>
+
+static int failed;
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "FAIL: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	failed = 1;
+}
+
+#define EXPECT(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
+
+static const char *node = "/dev/accel/accel0";
+
+static int open_node(void)
+{
+	int fd = open(node, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "FAIL: open %s: %s\n", node, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* INFO with an explicit buffer; returns 0 or -errno. */
+static int info(int fd, uint32_t op, void *buf, uint32_t size, uint32_t arg)
+{
+	struct hl_info_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.op = op;
+	a.return_pointer = (uint64_t)(uintptr_t)buf;
+	a.return_size = size;
+	a.dcore_id = arg;
+	return ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? -errno : 0;
+}
+
+static int check_version(void)
+{
+	char name[64] = { 0 };
+	struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+	int fd = open_node();
+
+	EXPECT(ioctl(fd, DRM_IOCTL_VERSION, &v) == 0, "DRM_IOCTL_VERSION: %s", strerror(errno));
+	EXPECT(!strcmp(name, "habanalabs"), "driver name '%s', want 'habanalabs'", name);
+	close(fd);
+	return failed;
+}
+
+static int check_exclusive(void)
+{
+	int fd = open_node(), fd2;
+	struct hl_open_stats_info st;
+
+	fd2 = open(node, O_RDWR);
+	EXPECT(fd2 < 0 && errno == EBUSY, "second open: %d (%s), want EBUSY", fd2,
+	       fd2 < 0 ? strerror(errno) : "succeeded");
+	if (fd2 >= 0)
+		close(fd2);
+	EXPECT(info(fd, HL_INFO_OPEN_STATS, &st, sizeof(st), 0) == 0, "OPEN_STATS failed");
+	EXPECT(st.is_compute_ctx_active == 1, "context not reported active while open");
+	close(fd);
+	fd = open_node();
+	EXPECT(info(fd, HL_INFO_OPEN_STATS, &st, sizeof(st), 0) == 0, "OPEN_STATS failed");
+	close(fd);
+	return failed;
+}
+
+static int check_open_counter(void)
+{
+	struct hl_open_stats_info a, b;
+	int fd = open_node();
+
+	EXPECT(info(fd, HL_INFO_OPEN_STATS, &a, sizeof(a), 0) == 0, "OPEN_STATS failed");
+	close(fd);
+	usleep(20000);
+	fd = open_node();
+	EXPECT(info(fd, HL_INFO_OPEN_STATS, &b, sizeof(b), 0) == 0, "OPEN_STATS failed");
+	EXPECT(b.open_counter == a.open_counter + 1, "open counter %llu after %llu",
+	       (unsigned long long)b.open_counter, (unsigned long long)a.open_counter);
+	EXPECT(b.last_open_period_ms < 60000, "implausible open period %llu ms",
+	       (unsigned long long)b.last_open_period_ms);
+	close(fd);
+	return failed;
+}
+
+static int check_hw_ip_info(void)
+{
+	struct hl_info_hw_ip_info hw;
+	int fd = open_node();
+
+	memset(&hw, 0xa5, sizeof(hw));
+	EXPECT(info(fd, HL_INFO_HW_IP_INFO, &hw, sizeof(hw), 0) == 0, "HW_IP_INFO failed");
+	EXPECT(hw.device_id == 0x1000, "device_id %#x", hw.device_id);
+	EXPECT(hw.sram_base_address == 0x7FF0000080ull, "sram base %#llx",
+	       (unsigned long long)hw.sram_base_address);
+	EXPECT(hw.sram_size == 0x1400000 - 0x80, "sram size %#x", hw.sram_size);
+	EXPECT(hw.dram_base_address == 0x20000000ull, "dram base %#llx",
+	       (unsigned long long)hw.dram_base_address);
+	EXPECT(hw.dram_size == 0x7E0000000ull, "dram size %#llx",
+	       (unsigned long long)hw.dram_size);
+	EXPECT(hw.dram_enabled == 1, "dram not enabled");
+	EXPECT(hw.dram_page_size == 0x200000, "dram page size %#llx",
+	       (unsigned long long)hw.dram_page_size);
+	EXPECT(hw.num_of_events == 663, "num_of_events %u", hw.num_of_events);
+	EXPECT(hw.tpc_enabled_mask == 0xff, "tpc mask %#x", hw.tpc_enabled_mask);
+	EXPECT(hw.first_available_interrupt_id == 0xffff, "first interrupt id %u",
+	       hw.first_available_interrupt_id);
+	EXPECT(hw.card_name[0] && memchr(hw.card_name, 0, sizeof(hw.card_name)),
+	       "card name empty or unterminated");
+	EXPECT(hw.cpucp_version[0] && memchr(hw.cpucp_version, 0, sizeof(hw.cpucp_version)),
+	       "CPU-CP version empty or unterminated");
+	EXPECT(hw.reserved_dram_size == 0x20000000ull, "reserved dram %#llx",
+	       (unsigned long long)hw.reserved_dram_size);
+	EXPECT(hw.security_enabled == 0, "security reported enabled");
+	printf("card %s, CPU-CP %s, revision %u\n", hw.card_name, hw.cpucp_version,
+	       hw.revision_id);
+	close(fd);
+	return failed;
+}
+
+static int check_short_and_long_buffers(void)
+{
+	unsigned char buf[512];
+	struct hl_info_hw_ip_info full;
+	int fd = open_node();
+
+	EXPECT(info(fd, HL_INFO_HW_IP_INFO, &full, sizeof(full), 0) == 0, "HW_IP_INFO failed");
+	/* A short buffer gets the start of the answer, nothing beyond. */
+	memset(buf, 0x5a, sizeof(buf));
+	EXPECT(info(fd, HL_INFO_HW_IP_INFO, buf, 8, 0) == 0, "short HW_IP_INFO failed");
+	EXPECT(!memcmp(buf, &full, 8), "short answer differs from the full one");
+	for (int i = 8; i < (int)sizeof(buf); i++)
+		if (buf[i] != 0x5a) {
+			fail("byte %d beyond the short buffer was written", i);
+			break;
+		}
+	/* A long buffer gets exactly the structure. */
+	memset(buf, 0x5a, sizeof(buf));
+	EXPECT(info(fd, HL_INFO_HW_IP_INFO, buf, sizeof(buf), 0) == 0, "long HW_IP_INFO failed");
+	EXPECT(!memcmp(buf, &full, sizeof(full)), "long answer differs");
+	EXPECT(buf[sizeof(full)] == 0x5a, "byte beyond the structure was written");
+	close(fd);
+	return failed;
+}
+
+static int check_bad_args(void)
+{
+	uint64_t v = 0;
+	struct hl_info_args a;
+	int fd = open_node();
+	static const uint32_t unknown[] = { 5, 19, 20, 39, 41, 0xffff, 0xffffffff };
+	void *hole;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.op = HL_INFO_DEVICE_STATUS;
+	a.return_pointer = (uintptr_t)&v;
+	a.return_size = sizeof(v);
+	a.pad = 1;
+	rc = ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? errno : 0;
+	EXPECT(rc == EINVAL, "non-zero pad: %s, want EINVAL", strerror(rc));
+	EXPECT(info(fd, HL_INFO_DEVICE_STATUS, NULL, 8, 0) == -EINVAL, "NULL buffer accepted");
+	EXPECT(info(fd, HL_INFO_DEVICE_STATUS, &v, 0, 0) == -EINVAL, "zero size accepted");
+	for (unsigned int i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+		rc = info(fd, unknown[i], &v, sizeof(v), 0);
+		EXPECT(rc == -EINVAL, "opcode %u: %d, want EINVAL", unknown[i], rc);
+	}
+	EXPECT(info(fd, HL_INFO_SYNC_MANAGER, &v, 16, 8) == -EINVAL, "dcore 8 accepted");
+	/* A buffer the process cannot write. */
+	hole = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	EXPECT(hole != MAP_FAILED, "mmap");
+	rc = info(fd, HL_INFO_HW_IP_INFO, hole, 4096, 0);
+	EXPECT(rc == -EFAULT, "read-only buffer: %d, want EFAULT", rc);
+	munmap(hole, 4096);
+	close(fd);
+	return failed;
+}
+
+static int check_device_status(void)
+{
+	struct hl_info_device_status st = { .status = 0xffff };
+	struct hl_info_reset_count rc;
+	struct hl_info_sync_manager sm;
+	struct hl_info_dram_usage du;
+	struct hl_info_dev_memalloc_page_sizes ps = { .page_order_bitmask = 1 };
+	int fd = open_node();
+
+	EXPECT(info(fd, HL_INFO_DEVICE_STATUS, &st, sizeof(st), 0) == 0, "DEVICE_STATUS failed");
+	EXPECT(st.status == HL_DEVICE_STATUS_OPERATIONAL, "status %u", st.status);
+	EXPECT(info(fd, HL_INFO_RESET_COUNT, &rc, sizeof(rc), 0) == 0, "RESET_COUNT failed");
+	EXPECT(rc.hard_reset_cnt == 0 && rc.soft_reset_cnt == 0, "resets %u/%u",
+	       rc.hard_reset_cnt, rc.soft_reset_cnt);
+	EXPECT(info(fd, HL_INFO_SYNC_MANAGER, &sm, sizeof(sm), 0) == 0, "SYNC_MANAGER failed");
+	EXPECT(sm.first_available_sync_object == 144 && sm.first_available_monitor == 72 &&
+	       sm.first_available_cq == 65535, "sync manager %u/%u/%u",
+	       sm.first_available_sync_object, sm.first_available_monitor,
+	       sm.first_available_cq);
+	EXPECT(info(fd, HL_INFO_DRAM_USAGE, &du, sizeof(du), 0) == 0, "DRAM_USAGE failed");
+	EXPECT(du.dram_free_mem == 0x7E0000000ull && du.ctx_dram_mem == 0,
+	       "dram free %#llx ctx %#llx", (unsigned long long)du.dram_free_mem,
+	       (unsigned long long)du.ctx_dram_mem);
+	EXPECT(info(fd, HL_INFO_DEV_MEM_ALLOC_PAGE_SIZES, &ps, sizeof(ps), 0) == 0,
+	       "DEV_MEM_ALLOC_PAGE_SIZES failed");
+	EXPECT(ps.page_order_bitmask == 0, "page sizes %#llx on Gaudi",
+	       (unsigned long long)ps.page_order_bitmask);
+	close(fd);
+	return failed;
+}
+
+/* Values that come from the device CPU, end to end. */
+static int check_firmware_values(void)
+{
+	struct hl_info_clk_rate clk;
+	struct hl_power_info pw;
+	struct hl_info_energy en1, en2;
+	struct hl_info_pci_counters pci;
+	struct hl_info_device_utilization ut = { .utilization = 1000 };
+	int fd = open_node();
+
+	EXPECT(info(fd, HL_INFO_CLK_RATE, &clk, sizeof(clk), 0) == 0, "CLK_RATE failed");
+	/* Probe set the MME clock to 2.2 GHz; the firmware reports what was set. */
+	EXPECT(clk.max_clk_rate_mhz == 2200 && clk.cur_clk_rate_mhz == 2200,
+	       "clock %u/%u MHz, want 2200", clk.cur_clk_rate_mhz, clk.max_clk_rate_mhz);
+	EXPECT(info(fd, HL_INFO_POWER, &pw, sizeof(pw), 0) == 0, "POWER failed");
+	EXPECT(pw.power > 0 && pw.power < 1000000, "power %llu mW", (unsigned long long)pw.power);
+	EXPECT(info(fd, HL_INFO_DEVICE_UTILIZATION, &ut, sizeof(ut), 0) == 0,
+	       "DEVICE_UTILIZATION failed");
+	EXPECT(ut.utilization <= 100, "utilization %u%%", ut.utilization);
+	EXPECT(info(fd, HL_INFO_TOTAL_ENERGY, &en1, sizeof(en1), 0) == 0, "TOTAL_ENERGY failed");
+	usleep(200000);
+	EXPECT(info(fd, HL_INFO_TOTAL_ENERGY, &en2, sizeof(en2), 0) == 0, "TOTAL_ENERGY failed");
+	EXPECT(en2.total_energy_consumption > en1.total_energy_consumption,
+	       "energy did not grow: %llu then %llu",
+	       (unsigned long long)en1.total_energy_consumption,
+	       (unsigned long long)en2.total_energy_consumption);
+	EXPECT(info(fd, HL_INFO_PCI_COUNTERS, &pci, sizeof(pci), 0) == 0, "PCI_COUNTERS failed");
+	printf("clock %u MHz, power %llu mW, utilization %u%%, energy %llu, pci rx %llu tx %llu\n",
+	       clk.cur_clk_rate_mhz, (unsigned long long)pw.power, ut.utilization,
+	       (unsigned long long)en2.total_energy_consumption,
+	       (unsigned long long)pci.rx_throughput, (unsigned long long)pci.tx_throughput);
+	close(fd);
+	return failed;
+}
+
+/* Prints how many events of type argv[0] the device reported. */
+static int print_event_count(const char *type)
+{
+	static uint32_t counts[663];
+	unsigned long t = strtoul(type, NULL, 0);
+	int fd = open_node();
+
+	if (t >= 663 || info(fd, HL_INFO_HW_EVENTS, counts, sizeof(counts), 0)) {
+		fail("HW_EVENTS for %lu", t);
+		return 1;
+	}
+	printf("%u\n", counts[t]);
+	close(fd);
+	return 0;
+}
+
+/* Opens the node, says so, and waits to be killed. */
+static int hold(void)
+{
+	int fd = open_node();
+
+	printf("holding %s\n", node);
+	fflush(stdout);
+	for (;;)
+		pause();
+	close(fd);
+	return 0;
+}
+
+/* Runs INFO on an fd whose device went away: expects ENODEV. argv: seconds to wait first. */
+static int after_unbind(const char *flag)
+{
+	int fd = open_node();
+	uint64_t v;
+
+	/* Tell the suite the fd is open, then wait for it to unbind the device. */
+	int f = open(flag, O_CREAT | O_WRONLY, 0600);
+
+	close(f);
+	for (int i = 0; i < 600 && access(flag, F_OK) == 0; i++)
+		usleep(100000);
+	EXPECT(info(fd, HL_INFO_DEVICE_STATUS, &v, sizeof(v), 0) == -ENODEV,
+	       "INFO after unbind did not fail with ENODEV");
+	close(fd);
+	return failed;
+}
+
+int main(int argc, char **argv)
+{
+	if (getenv("HL_NODE"))
+		node = getenv("HL_NODE");
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s CHECK [ARGS]\n", argv[0]);
+		return 2;
+	}
+	if (!strcmp(argv[1], "version"))
+		return check_version();
+	if (!strcmp(argv[1], "exclusive"))
+		return check_exclusive();
+	if (!strcmp(argv[1], "open-counter"))
+		return check_open_counter();
+	if (!strcmp(argv[1], "hw-ip-info"))
+		return check_hw_ip_info();
+	if (!strcmp(argv[1], "buffers"))
+		return check_short_and_long_buffers();
+	if (!strcmp(argv[1], "bad-args"))
+		return check_bad_args();
+	if (!strcmp(argv[1], "status"))
+		return check_device_status();
+	if (!strcmp(argv[1], "firmware-values"))
+		return check_firmware_values();
+	if (!strcmp(argv[1], "event-count") && argc > 2)
+		return print_event_count(argv[2]);
+	if (!strcmp(argv[1], "hold"))
+		return hold();
+	if (!strcmp(argv[1], "after-unbind") && argc > 2)
+		return after_unbind(argv[2]);
+	fprintf(stderr, "unknown check %s\n", argv[1]);
+	return 2;
+}
