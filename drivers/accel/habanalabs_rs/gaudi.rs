@@ -10,9 +10,17 @@
 
 use crate::boot::{self, Caps, VERSION_LEN};
 use crate::cpucp::{self, op, CpuChannel, Packet};
+use crate::mmu::{self, PageSize, PteSink, Tables};
 use crate::regs::{self, CfgBar, Regs};
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::{device, io::Io, irq, pci, prelude::*, time::Delta};
+use kernel::{
+    device,
+    io::Io,
+    irq, new_mutex, pci,
+    prelude::*,
+    sync::Mutex,
+    time::{delay::fsleep, Delta, Instant, Monotonic},
+};
 
 /// `struct cpucp_info`: its size, and the offsets of the fields the driver reads.
 pub(crate) mod info_layout {
@@ -52,6 +60,31 @@ const MME_FREQ_HZ: u64 = 2_200_000_000;
 /// `HW_STATE` value of a device the driver has programmed.
 const HW_STATE_DIRTY: u32 = 1;
 
+/// How long an MMU configuration step may take.
+const MMU_TIMEOUT: Delta = Delta::from_micros(2000);
+/// Number of DMA engines whose ASID the driver programs.
+const DMA_ENGINES: u32 = 8;
+/// The ASID engines run user work under.
+pub(crate) const USER_ASID: u32 = 1;
+
+/// Page-table writes go to HBM through the HBM BAR, which points at HBM address 0.
+struct HbmSink<'a> {
+    hbm: &'a pci::Bar<'a>,
+}
+
+impl PteSink for HbmSink<'_> {
+    fn write_pte(&self, addr: u64, val: u64) -> Result {
+        self.hbm
+            .try_write64(val, usize::try_from(addr).map_err(|_| EINVAL)?)
+    }
+}
+
+/// The MMU's page tables and the STLB invalidation index, under one lock.
+pub(crate) struct MmuState {
+    tables: Tables,
+    inv_pi: u8,
+}
+
 /// Device-level counters and state the ioctls report.
 pub(crate) struct Stats {
     /// Hard resets since probe.
@@ -64,11 +97,14 @@ pub(crate) struct Stats {
 #[pin_data(PinnedDrop)]
 pub(crate) struct Gaudi<'bound> {
     pdev: &'bound pci::Device,
+    bound: &'bound device::Device<device::Bound>,
     sram: pci::Bar<'bound>,
     cfg: CfgBar<'bound>,
     hbm: pci::Bar<'bound>,
     #[pin]
     cpu: CpuChannel,
+    #[pin]
+    mmu: Mutex<MmuState>,
     caps: Caps,
     info: KBox<[u8; info_layout::SIZE]>,
     preboot_version: [u8; VERSION_LEN],
@@ -99,15 +135,29 @@ impl<'bound> Gaudi<'bound> {
             dev_info!(dev, "device was left programmed; hard-resetting it first\n");
             boot::hard_reset(dev, r, &mut caps)?;
         }
+        let hbm_len = pdev.resource_len(crate::bars::HBM_BAR).unwrap_or(0);
+        if hbm_len < mmu::CACHE_MNG_ADDR {
+            dev_err!(
+                dev,
+                "HBM BAR of {} MiB does not reach the MMU page tables (need {} MiB)\n",
+                hbm_len >> 20,
+                mmu::CACHE_MNG_ADDR.next_power_of_two() >> 20
+            );
+            return Err(ENODEV);
+        }
         let channel = CpuChannel::new(pdev.as_ref())?;
+        let tables = Tables::new(mmu::POOL_HOPS)?;
         let info = KBox::new([0u8; info_layout::SIZE], GFP_KERNEL)?;
+        let bound: &'bound device::Device<device::Bound> = pdev.as_ref();
         let pdev: &'bound pci::Device = pdev;
         Ok(try_pin_init!(Self {
             pdev,
+            bound,
             sram,
             cfg,
             hbm,
             cpu <- channel,
+            mmu <- new_mutex!(MmuState { tables, inv_pi: 1 }),
             caps,
             info,
             preboot_version,
@@ -137,6 +187,11 @@ impl<'bound> Gaudi<'bound> {
         self.pdev
     }
 
+    /// The device, bound to this driver for as long as `self` lives.
+    pub(crate) fn bound(&self) -> &'bound device::Device<device::Bound> {
+        self.bound
+    }
+
     fn dev(&self) -> &device::Device {
         self.pdev.as_ref()
     }
@@ -158,6 +213,7 @@ impl<'bound> Gaudi<'bound> {
         );
         let booted = boot::static_init_cpu(dev, r, &self.sram, &self.hbm, &mut self.caps)?;
         self.uboot_version = booted.uboot_version;
+        self.mmu_init()?;
         self.cpu.init_queues(dev, r, &self.caps)?;
         self.queues_up = true;
 
@@ -201,6 +257,112 @@ impl<'bound> Gaudi<'bound> {
             dev_warn!(dev, "cannot set the maximum power: {:?}\n", e);
         }
         Ok(())
+    }
+
+    /// Upstream's `mmu_init` and `mmu_prepare`: hop 0 of every ASID (cleared first), the STLB,
+    /// translation on, and the DMA engines set to run user work under [`USER_ASID`].
+    fn mmu_init(&self) -> Result {
+        let dev: &device::Device = self.pdev.as_ref();
+        let r = Regs::new(&self.cfg);
+        let sink = HbmSink { hbm: &self.hbm };
+        for asid in 0..mmu::MAX_ASID {
+            let hop0 = mmu::hop0_addr(asid);
+            for i in 0..512 {
+                sink.write_pte(hop0 + i * 8, 0)?;
+            }
+            r.wr(regs::MMU_ASID, asid as u32);
+            r.wr(regs::MMU_HOP0_PA43_12, (hop0 >> 12) as u32);
+            r.wr(regs::MMU_HOP0_PA49_44, (hop0 >> 44) as u32);
+            r.wr(regs::MMU_BUSY, 1 << 31);
+            if !poll_clear(r, regs::MMU_BUSY, 1 << 31) {
+                dev_err!(dev, "MMU did not take hop 0 of ASID {}\n", asid);
+                return Err(ETIMEDOUT);
+            }
+        }
+        r.wr(
+            regs::STLB_CACHE_INV_BASE_39_8,
+            (mmu::CACHE_MNG_ADDR >> 8) as u32,
+        );
+        r.wr(
+            regs::STLB_CACHE_INV_BASE_49_40,
+            (mmu::CACHE_MNG_ADDR >> 40) as u32,
+        );
+        r.wr(regs::STLB_MEM_CACHE_INVALIDATION, 1);
+        r.wr(regs::MMU_UP_MMU_ENABLE, 1);
+        r.wr(regs::MMU_UP_SPI_MASK, 0xF);
+        r.wr(regs::STLB_HOP_CONFIGURATION, 0x30440);
+        for n in 0..DMA_ENGINES {
+            let qm = regs::dma_qm_non_secure_props(n);
+            for reg in Iterator::chain(
+                (qm..qm + 20).step_by(4),
+                [regs::dma_core_non_secure_props(n)],
+            ) {
+                // ASID in bits 9:0; bit 10 (MMU bypass) cleared.
+                r.wr(reg, (r.rd(reg) & !0x7FF) | USER_ASID);
+            }
+        }
+        Ok(())
+    }
+
+    /// Invalidates the STLB, as upstream's `mmu_invalidate_cache` (Gaudi has no range
+    /// invalidation). Called with the MMU lock held.
+    fn invalidate(&self, st: &mut MmuState) -> Result {
+        let r = self.regs();
+        r.wr(regs::STLB_INV_PS, 3);
+        r.wr(regs::STLB_CACHE_INV, u32::from(st.inv_pi));
+        st.inv_pi = st.inv_pi.wrapping_add(1);
+        r.wr(regs::STLB_INV_PS, 2);
+        let done = poll_clear(r, regs::STLB_INV_PS, u32::MAX);
+        r.wr(regs::STLB_INV_SET, 0);
+        if !done {
+            dev_err!(self.dev(), "MMU cache invalidation timed out\n");
+            return Err(ETIMEDOUT);
+        }
+        Ok(())
+    }
+
+    /// Makes sure the page-table writes reached HBM before the MMU may walk them.
+    fn flush_ptes(&self) {
+        let _ = self
+            .hbm
+            .try_read64(mmu::hop0_addr(USER_ASID as usize) as usize);
+    }
+
+    /// Maps `pas` (device addresses) at `va` of `asid`, all or nothing, and invalidates.
+    pub(crate) fn mmu_map(&self, asid: usize, va: u64, pas: &[u64], size: PageSize) -> Result {
+        let mut st = self.mmu.lock();
+        let sink = HbmSink { hbm: &self.hbm };
+        st.tables.map_range(&sink, asid, va, pas, size)?;
+        self.flush_ptes();
+        self.invalidate(&mut st)
+    }
+
+    /// Unmaps `count` pages from `va` of `asid` and invalidates. Pages that were not mapped
+    /// are reported and skipped.
+    pub(crate) fn mmu_unmap(&self, asid: usize, va: u64, count: usize, size: PageSize) -> Result {
+        let mut st = self.mmu.lock();
+        let sink = HbmSink { hbm: &self.hbm };
+        let missing = st.tables.unmap_range(&sink, asid, va, count, size);
+        if missing != 0 {
+            dev_warn!(
+                self.dev(),
+                "{} pages at {:#x} were not mapped\n",
+                missing,
+                va
+            );
+        }
+        self.flush_ptes();
+        self.invalidate(&mut st)
+    }
+
+    /// Drops every mapping `asid` still has (context teardown) and invalidates.
+    pub(crate) fn mmu_clear(&self, asid: usize) -> Result<usize> {
+        let mut st = self.mmu.lock();
+        let sink = HbmSink { hbm: &self.hbm };
+        let freed = st.tables.clear_asid(&sink, asid)?;
+        self.flush_ptes();
+        self.invalidate(&mut st)?;
+        Ok(freed)
     }
 
     fn cpu_dma_base(&self) -> u64 {
@@ -314,6 +476,21 @@ impl<'bound> Gaudi<'bound> {
     pub(crate) fn request_msi(&self) {
         self.cfg
             .write_reg(regs::PCIE_CORE_MSI_REQ::zeroed().with_request(1u32));
+    }
+}
+
+/// Polls register `off` until the bits of `mask` read zero, for up to the MMU timeout.
+fn poll_clear(r: Regs<'_>, off: u32, mask: u32) -> bool {
+    let start = Instant::<Monotonic>::now();
+    loop {
+        if r.rd(off) & mask == 0 {
+            return true;
+        }
+        if start.elapsed() > MMU_TIMEOUT {
+            // One last look: under emulation a register read alone can take this long.
+            return r.rd(off) & mask == 0;
+        }
+        fsleep(Delta::from_micros(50));
     }
 }
 

@@ -25,8 +25,11 @@ mod boot;
 mod cpucp;
 mod gaudi;
 mod info;
+mod memory;
+mod mmu;
 mod node;
 mod regs;
+mod va;
 
 use gaudi::Gaudi;
 use node::{GaudiRef, HlDrm, Shared};

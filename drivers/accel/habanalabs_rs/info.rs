@@ -214,7 +214,7 @@ pub(crate) fn ioctl(
             put!(
                 a,
                 T,
-                dram_free_mem = map::DRAM_USER_SIZE.saturating_sub(used),
+                dram_free_mem = map::DRAM_USER_SIZE.wrapping_sub(used),
                 ctx_dram_mem = used,
             );
             copy_out(d, args, &a)

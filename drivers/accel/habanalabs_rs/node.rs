@@ -8,14 +8,18 @@
 //! releases both.
 
 use crate::gaudi::Gaudi;
-use crate::info;
-use core::sync::atomic::{AtomicU64, Ordering};
+use crate::mmu::PageSize;
+use crate::va::{VaSpace, HOST_VA_END, HOST_VA_START};
+use crate::{info, memory};
 use kernel::{
+    devres::Devres,
     drm::{self, gem},
-    pci,
+    mm::pin::DmaMappedPages,
+    new_mutex, pci,
     prelude::*,
     sync::{aref::ARef, Mutex},
     time::{Instant, Monotonic},
+    uapi,
 };
 
 /// Number of ASIDs Gaudi's MMU has; ASID 0 belongs to the driver and the device CPU.
@@ -61,20 +65,56 @@ pub(crate) struct HlDrm;
 /// What ioctls reach while the device is registered: the bound Gaudi.
 pub(crate) struct GaudiRef<'a>(pub(crate) &'a Gaudi<'a>);
 
+/// Host memory a context mapped into the device MMU.
+pub(crate) struct Mapping {
+    /// The address MAP returned (block start plus the buffer's offset in its first page).
+    pub(crate) va: u64,
+    /// Start of the reserved block of device virtual addresses.
+    pub(crate) block: u64,
+    /// Number of device pages mapped.
+    pub(crate) pages: usize,
+    /// Their size.
+    pub(crate) size: PageSize,
+    /// The pinned, DMA-mapped buffer; revoked (unmapped and unpinned) if the device unbinds
+    /// first.
+    pub(crate) _dma: Devres<DmaMappedPages>,
+}
+
+/// A context's memory state, under one lock.
+pub(crate) struct CtxMem {
+    /// Free device virtual addresses of the host range.
+    pub(crate) va: VaSpace,
+    /// Live mappings.
+    pub(crate) maps: KVec<Mapping>,
+    /// HBM accounted through ALLOC and FREE (wrapping, like upstream's counter).
+    pub(crate) dram: u64,
+}
+
 /// An open file: one compute context.
 #[pin_data(PinnedDrop)]
 pub(crate) struct HlFile {
     drm: ARef<drm::Device<HlDrm>>,
     /// The context's ASID.
     pub(crate) asid: u32,
-    /// HBM the context allocated through MEMORY ALLOC, in bytes.
-    dram_used: AtomicU64,
+    /// Mappings and accounting.
+    #[pin]
+    pub(crate) mem: Mutex<CtxMem>,
 }
 
 impl HlFile {
-    /// HBM the context allocated, in bytes.
+    /// HBM the context accounted through ALLOC and FREE, in bytes.
     pub(crate) fn dram_used(&self) -> u64 {
-        self.dram_used.load(Ordering::Relaxed)
+        self.mem.lock().dram
+    }
+
+    /// Adds (`alloc`) or subtracts `size` bytes of accounted HBM.
+    pub(crate) fn account_dram(&self, size: u64, alloc: bool) {
+        let mut m = self.mem.lock();
+        m.dram = if alloc {
+            m.dram.wrapping_add(size)
+        } else {
+            m.dram.wrapping_sub(size)
+        };
     }
 }
 
@@ -101,15 +141,42 @@ impl drm::file::DriverFile for HlFile {
             open.last_open = Some(Instant::now());
             asid
         };
-        KBox::try_pin_init(
-            try_pin_init!(HlFile {
-                drm: device.into(),
-                asid,
-                dram_used: AtomicU64::new(0),
-            }),
-            GFP_KERNEL,
-        )
-        .inspect_err(|_| release_ctx(shared, asid))
+        let init = || -> Result<Pin<KBox<Self>>> {
+            let va = VaSpace::new(HOST_VA_START, HOST_VA_END)?;
+            KBox::try_pin_init(
+                try_pin_init!(HlFile {
+                    drm: device.into(),
+                    asid,
+                    mem <- new_mutex!(CtxMem {
+                        va,
+                        maps: KVec::new(),
+                        dram: 0,
+                    }),
+                }),
+                GFP_KERNEL,
+            )
+        };
+        init().inspect_err(|_| release_ctx(shared, asid))
+    }
+
+    fn close(self: Pin<&Self>, device: &drm::Device<HlDrm, drm::Ioctl>) {
+        let maps = core::mem::take(&mut self.mem.lock().maps);
+        // While the device is bound, take the context's translations out of the MMU before the
+        // pages behind them are unpinned. Once it is unbound, the device was reset and the
+        // DMA mappings were revoked already.
+        if let Some(guard) = device.registration_guard() {
+            guard.registration_data_with(|g| {
+                if let Err(e) = g.0.mmu_clear(self.asid as usize) {
+                    dev_err!(
+                        g.0.bound(),
+                        "cannot clear the MMU of ASID {}: {:?}\n",
+                        self.asid,
+                        e
+                    );
+                }
+            });
+        }
+        drop(maps);
     }
 }
 
@@ -144,6 +211,18 @@ impl gem::DriverObject for NoGem {
     }
 }
 
+/// Command buffers and submission come with command submission support; until then these
+/// ioctls are refused.
+fn not_yet<T>(
+    _dev: &drm::Device<HlDrm, drm::Registered>,
+    g: &GaudiRef<'_>,
+    _args: &mut T,
+    _file: &drm::File<HlFile>,
+) -> Result<u32> {
+    dev_dbg!(g.0.bound(), "command submission is not implemented yet\n");
+    Err(EOPNOTSUPP)
+}
+
 #[vtable]
 impl drm::Driver for HlDrm {
     type Data = Shared;
@@ -164,5 +243,9 @@ impl drm::Driver for HlDrm {
 
     kernel::declare_drm_ioctls! {
         (HL_INFO, hl_info_args, 0, info::ioctl),
+        (HL_CB, hl_cb_args, 0, not_yet::<uapi::hl_cb_args>),
+        (HL_CS, hl_cs_args, 0, not_yet::<uapi::hl_cs_args>),
+        (HL_WAIT_CS, hl_wait_cs_args, 0, not_yet::<uapi::hl_wait_cs_args>),
+        (HL_MEMORY, hl_mem_args, 0, memory::ioctl),
     }
 }

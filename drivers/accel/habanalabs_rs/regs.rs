@@ -87,6 +87,43 @@ pub(crate) const CPU_IF_EQ_RD_OFFS: u32 = 0x44_222C;
 /// Queue initialisation handshake (`enum pq_init_status`).
 pub(crate) const CPU_IF_QUEUE_INIT: u32 = 0x44_2230;
 
+// MMU: hop-0 configuration and the STLB (its cache).
+/// Bit 31: the hop-0 address written for `MMU_ASID` is being taken.
+pub(crate) const MMU_BUSY: u32 = 0xC1_2000;
+/// ASID whose hop-0 address the next two registers set.
+pub(crate) const MMU_ASID: u32 = 0xC1_2004;
+/// Hop-0 physical address, bits 43:12.
+pub(crate) const MMU_HOP0_PA43_12: u32 = 0xC1_2008;
+/// Hop-0 physical address, bits 49:44.
+pub(crate) const MMU_HOP0_PA49_44: u32 = 0xC1_200C;
+/// STLB invalidation producer index (bits 7:0).
+pub(crate) const STLB_CACHE_INV: u32 = 0xC1_2010;
+/// Cache-management page address, bits 39:8.
+pub(crate) const STLB_CACHE_INV_BASE_39_8: u32 = 0xC1_2014;
+/// Cache-management page address, bits 49:40.
+pub(crate) const STLB_CACHE_INV_BASE_49_40: u32 = 0xC1_2018;
+/// Hop configuration of the STLB.
+pub(crate) const STLB_HOP_CONFIGURATION: u32 = 0xC1_2024;
+/// Invalidation state: the driver writes 3 then 2, the MMU clears it when done.
+pub(crate) const STLB_INV_PS: u32 = 0xC1_203C;
+/// Written 0 after every invalidation.
+pub(crate) const STLB_INV_SET: u32 = 0xC1_2048;
+/// Starts the invalidation of the memory cache.
+pub(crate) const STLB_MEM_CACHE_INVALIDATION: u32 = 0xC1_2050;
+/// Turns translation on.
+pub(crate) const MMU_UP_MMU_ENABLE: u32 = 0xC1_100C;
+/// Which MMU interrupts are masked.
+pub(crate) const MMU_UP_SPI_MASK: u32 = 0xC1_102C;
+
+/// QMAN of DMA engine `n`: its `GLBL_NON_SECURE_PROPS_0` (four more follow, 4 bytes apart).
+pub(crate) const fn dma_qm_non_secure_props(n: u32) -> u32 {
+    0x50_8024 + n * 0x2_0000
+}
+/// DMA engine `n`'s core: `NON_SECURE_PROPS`.
+pub(crate) const fn dma_core_non_secure_props(n: u32) -> u32 {
+    0x50_00F4 + n * 0x2_0000
+}
+
 /// The GIC's "set SPI" register: writing an SPI number interrupts the device CPU.
 pub(crate) const GIC_SETSPI_NSR: u32 = 0x80_0040;
 

@@ -14,12 +14,35 @@ done
 t0=$(cut -d' ' -f1 /proc/uptime)
 modprobe habanalabs_rs || { say "modprobe habanalabs_rs FAILED"; exit 1; }
 say "modprobe habanalabs_rs took $(awk "BEGIN{print $(cut -d' ' -f1 /proc/uptime) - $t0}")s"
-dmesg | grep 'habanalabs_rs 0000' | sed 's/^\[[^]]*\] /RUN:   dmesg: /'
+dmesg | grep 'habanalabs_rs 0000\|\[drm\]' | sed 's/^\[[^]]*\] /RUN:   dmesg: /'
 for d in $(gaudi_devices); do
 	say "$d driver: $(bound_driver "$d")"
 	irq=$(cat /sys/bus/pci/devices/$d/irq)
 	say "$d interrupts: $(grep "^ *$irq:" /proc/interrupts | tr -s ' ')"
 done
+T=/hlrs/bin/hl_selftest
+chmod +x $T
+say "accel nodes: $(ls /dev/accel | tr '\n' ' ')"
+say "INFO HW_IP_INFO from /dev/accel/accel0: $($T hw-ip-info 2>&1 | tr '\n' ' ')"
+say "INFO from the device CPU: $($T firmware-values 2>&1 | tr '\n' ' ')"
+# A memory map round trip: a process maps a buffer it filled into the device MMU; the
+# emulated Gaudi reads it back through its MMU as a DMA engine would.
+rm -f /tmp/map.flag
+$T map-hold /tmp/map.flag > /tmp/map.out 2>&1 &
+pid=$!
+for i in $(seq 100); do [ -e /tmp/map.flag ] && break; sleep 0.1; done
+set -- $(cat /tmp/map.out)
+say "MEMORY MAP: user buffer mapped at device address $1"
+got=$(model_ctl 0 mmu-read 1 "$2" 16 | sed -n 's/^ok //p')
+say "  buffer bytes at $2: $3"
+say "  device reads there: $got"
+[ -n "$got" ] && [ "$got" = "$3" ] && say "  round trip: the device sees the bytes the process wrote" ||
+	{ say "  round trip FAILED"; rc=1; }
+rm -f /tmp/map.flag
+wait $pid && say "MEMORY UNMAP: done" || { say "MEMORY UNMAP FAILED"; rc=1; }
+model_ctl 0 mmu-read 1 "$1" 4 > /dev/null 2>&1 && { say "  still mapped after UNMAP"; rc=1; } ||
+	say "  after UNMAP the device faults at $1, as it must"
 echo "$(gaudi_devices | head -n1)" > /sys/bus/pci/drivers/habanalabs_rs/unbind
 say "unbound: $(dmesg | grep 'unbinding after' | tail -n1 | sed 's/^\[[^]]*\] //')"
 rmmod habanalabs_rs && say "rmmod habanalabs_rs: ok"
+exit ${rc:-0}

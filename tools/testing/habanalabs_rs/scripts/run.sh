@@ -28,13 +28,15 @@ step "kernel source (linux-source-7.3)" "$S/fetch-kernel.sh"
 step "QEMU >= 10.1 with vfio-user" "$S/qemu-root.sh"
 step "test kernel + habanalabs_rs.ko" "$S/kernel.sh" build
 step "emulated Gaudi (hl-model)" bash -c "cd '$T' && cargo build -q --release"
+step "user-space selftests (hl_selftest)" "$S/selftests.sh"
+selftest=$HLRS_CACHE/selftests/hl_selftest
 echo "kernel: $(cat "$HLRS_CACHE/linux-src/.debian-version" 2>/dev/null) ($(file -b "$HLRS_CACHE/build/arch/x86/boot/bzImage" | grep -o 'version [^ ]*'))"
 
 out=$HLRS_CACHE/runs/run-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 t0=$(now)
 printf '%-44s' "boot the VM (TCG) and run the job"
-if "$S/vm.sh" --devices 1 --timeout 600 --out "$out" "$T/jobs/run.sh" 2> "$out/vm.err"; then
+if "$S/vm.sh" --devices 1 --timeout 600 --out "$out" "$T/jobs/run.sh" "$selftest" 2> "$out/vm.err"; then
 	printf 'ok   %6.1fs\n' "$(awk "BEGIN{print $(now) - $t0}")"
 else
 	echo FAILED; cat "$out/vm.err"; exit 1

@@ -16,7 +16,7 @@
 # status is on the console as "HLRS-END rc=N"), 1 on timeout, crash or a model failure.
 . "$(dirname "$0")/lib.sh"
 
-devices=1 bad=0 hbm=32G timeout=600 out="" interactive=0 hbm_bar=$((256 << 20))
+devices=1 bad=0 hbm=32G timeout=600 out="" interactive=0 hbm_bar=$((1 << 30))
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--devices) devices=$2; shift 2 ;;

@@ -316,6 +316,189 @@ static int after_unbind(const char *flag)
 	return failed;
 }
 
+/* MEMORY with explicit arguments; returns 0 or -errno and the output word. */
+static int mem(int fd, uint32_t op, uint64_t w0, uint64_t w1, uint64_t w2, uint32_t flags,
+	       uint64_t *out)
+{
+	union hl_mem_args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.in.op = op;
+	a.in.flags = flags;
+	memcpy((char *)&a.in, &w0, 8);
+	memcpy((char *)&a.in + 8, &w1, 8);
+	memcpy((char *)&a.in + 16, &w2, 8);
+	rc = ioctl(fd, DRM_IOCTL_HL_MEMORY, &a) ? -errno : 0;
+	if (out)
+		*out = a.out.device_virt_addr;
+	return rc;
+}
+
+static int map_host(int fd, void *buf, uint64_t size, uint64_t hint, uint32_t flags,
+		    uint64_t *va)
+{
+	return mem(fd, HL_MEM_OP_MAP, (uintptr_t)buf, hint, size, HL_MEM_USERPTR | flags, va);
+}
+
+static int unmap(int fd, uint64_t va)
+{
+	return mem(fd, HL_MEM_OP_UNMAP, va, 0, 0, 0, NULL);
+}
+
+static int check_mem_accounting(void)
+{
+	struct hl_info_dram_usage du;
+	uint64_t out = 1;
+	int fd = open_node(), rc;
+
+	EXPECT(mem(fd, HL_MEM_OP_ALLOC, 0, 0, 0, 0, NULL) == -EINVAL, "ALLOC of 0 bytes accepted");
+	rc = mem(fd, HL_MEM_OP_ALLOC, 1ull << 30, 2 << 20, 0, 0, &out);
+	EXPECT(rc == 0 && out == 0, "ALLOC 1 GiB: rc %d handle %llu", rc, (unsigned long long)out);
+	EXPECT(info(fd, HL_INFO_DRAM_USAGE, &du, sizeof(du), 0) == 0, "DRAM_USAGE failed");
+	EXPECT(du.ctx_dram_mem == 1ull << 30 && du.dram_free_mem == 0x7E0000000ull - (1ull << 30),
+	       "after ALLOC: ctx %#llx free %#llx", (unsigned long long)du.ctx_dram_mem,
+	       (unsigned long long)du.dram_free_mem);
+	EXPECT(mem(fd, HL_MEM_OP_FREE, 1ull << 30, 0, 0, 0, NULL) == 0, "FREE failed");
+	EXPECT(info(fd, HL_INFO_DRAM_USAGE, &du, sizeof(du), 0) == 0, "DRAM_USAGE failed");
+	EXPECT(du.ctx_dram_mem == 0 && du.dram_free_mem == 0x7E0000000ull,
+	       "after FREE: ctx %#llx", (unsigned long long)du.ctx_dram_mem);
+	out = 1;
+	EXPECT(mem(fd, HL_MEM_OP_MAP, 0, 0, 4096, 0, &out) == -EINVAL && out == 0,
+	       "MAP of a device handle: want EINVAL and address 0");
+	EXPECT(mem(fd, HL_MEM_OP_MAP_BLOCK, 0x7ffc000000ull, 0, 0, 0, NULL) == -EPERM,
+	       "MAP_BLOCK: want EPERM");
+	EXPECT(mem(fd, 7, 0, 0, 0, 0, NULL) == -EINVAL, "unknown op 7 accepted");
+	EXPECT(mem(fd, 0xffffffff, 0, 0, 0, 0, NULL) == -EINVAL, "unknown op accepted");
+	close(fd);
+	return failed;
+}
+
+static void *buffer(size_t size, size_t align)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, align, size)) {
+		fail("posix_memalign");
+		exit(1);
+	}
+	memset(p, 0x3c, size);
+	return p;
+}
+
+static int check_map_errors(void)
+{
+	int fd = open_node();
+	char *buf = buffer(1 << 16, 4096), *hole;
+	uint64_t va = 1, va2;
+
+	EXPECT(map_host(fd, buf, 0, 0, 0, &va) == -EINVAL && va == 0, "zero size accepted");
+	EXPECT(map_host(fd, (void *)(uintptr_t)~0xfffull, 0x2000, 0, 0, NULL) == -EINVAL,
+	       "wrapping range accepted");
+	hole = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(hole, 1 << 16);
+	EXPECT(map_host(fd, hole, 4096, 0, 0, NULL) == -EFAULT, "unmapped buffer: want EFAULT");
+	EXPECT(map_host(fd, (void *)0xffff888000000000ull, 4096, 0, 0, NULL) == -EFAULT,
+	       "kernel address: want EFAULT");
+	EXPECT(unmap(fd, 0x1000000000000ull) == -EINVAL, "UNMAP of nothing accepted");
+	EXPECT(map_host(fd, buf + 100, 5000, 0, 0, &va) == 0, "MAP failed: %s", strerror(errno));
+	EXPECT(va >= 0x1000000000000ull && va < 0x27fc000000000ull,
+	       "address %#llx outside the host range", (unsigned long long)va);
+	EXPECT((va & 0xfff) == 100, "page offset %#llx not kept", (unsigned long long)(va & 0xfff));
+	EXPECT(unmap(fd, va + 4096) == -EINVAL, "UNMAP inside a mapping accepted");
+	EXPECT(unmap(fd, va - 100) == -EINVAL, "UNMAP of the block start (not the returned address) accepted");
+	EXPECT(unmap(fd, va) == 0, "UNMAP failed");
+	EXPECT(unmap(fd, va) == -EINVAL, "double UNMAP accepted");
+	/* Everything given back: the same buffer maps at the same place again. */
+	EXPECT(map_host(fd, buf + 100, 5000, 0, 0, &va2) == 0 && va2 == va,
+	       "remap went to %#llx, not %#llx", (unsigned long long)va2, (unsigned long long)va);
+	EXPECT(unmap(fd, va2) == 0, "UNMAP failed");
+	close(fd);
+	free(buf);
+	return failed;
+}
+
+static int check_map_hints(void)
+{
+	const uint64_t hint = 0x1000040000000ull;
+	char *a = buffer(1 << 16, 2 << 20), *b = buffer(1 << 16, 2 << 20);
+	uint64_t va1 = 0, va2 = 0, v;
+	int fd = open_node(), rc;
+
+	EXPECT(map_host(fd, a, 1 << 16, hint, 0, &va1) == 0 && va1 == hint,
+	       "free hint not honoured: %#llx", (unsigned long long)va1);
+	EXPECT(map_host(fd, b, 1 << 16, hint, 0, &va2) == 0 && va2 != hint,
+	       "taken hint handed out twice");
+	rc = map_host(fd, b, 1 << 16, hint, HL_MEM_FORCE_HINT, &v);
+	EXPECT(rc == -ENOMEM, "forced taken hint: %d, want ENOMEM", rc);
+	rc = map_host(fd, b, 1 << 16, hint + (4 << 20) + 4096, HL_MEM_FORCE_HINT, &v);
+	EXPECT(rc == -ENOMEM, "forced misaligned hint: %d, want ENOMEM", rc);
+	rc = map_host(fd, a + 8, 4096, hint + (8 << 20), HL_MEM_FORCE_HINT, &v);
+	EXPECT(rc == -EINVAL, "forced hint for an unaligned buffer: %d, want EINVAL", rc);
+	rc = map_host(fd, b, 1 << 16, hint + (16 << 20), HL_MEM_FORCE_HINT, &v);
+	EXPECT(rc == 0 && v == hint + (16 << 20), "forced free hint: %d %#llx", rc,
+	       (unsigned long long)v);
+	EXPECT(unmap(fd, v) == 0 && unmap(fd, va2) == 0 && unmap(fd, va1) == 0, "UNMAP failed");
+	close(fd);
+	return failed;
+}
+
+static int check_many_maps(void)
+{
+	enum { N = 64 };
+	char *bufs[N];
+	uint64_t va[N];
+	int fd = open_node();
+
+	for (int i = 0; i < N; i++) {
+		bufs[i] = buffer(3 * 4096 + i * 512, 4096);
+		EXPECT(map_host(fd, bufs[i], 3 * 4096 + i * 512, 0, 0, &va[i]) == 0,
+		       "MAP %d failed", i);
+	}
+	for (int i = 0; i < N; i++)
+		for (int j = i + 1; j < N; j++)
+			if (va[i] / 4096 == va[j] / 4096)
+				fail("mappings %d and %d share a page", i, j);
+	for (int i = N - 1; i >= 0; i -= 2)
+		EXPECT(unmap(fd, va[i]) == 0, "UNMAP %d failed", i);
+	/* Closing the file with the rest still mapped must clean them up. */
+	close(fd);
+	for (int i = 0; i < N; i++)
+		free(bufs[i]);
+	return failed;
+}
+
+/*
+ * Maps a buffer holding a pattern and prints "VA PROBE HEX": the mapped address, an address
+ * 8 bytes before the end of the first page, and the 16 bytes the device must see there. Then
+ * waits for the flag file (which it creates) to disappear, unmaps and exits; with `stay` it
+ * waits to be killed.
+ */
+static int map_hold(const char *flag, int stay)
+{
+	int fd = open_node();
+	unsigned char *buf = buffer(3 * 4096, 4096);
+	uint64_t va;
+
+	for (int i = 0; i < 3 * 4096; i++)
+		buf[i] = (unsigned char)(i * 7 + 1);
+	if (map_host(fd, buf + 40, 2 * 4096, 0, 0, &va)) {
+		fail("MAP: %s", strerror(errno));
+		return 1;
+	}
+	printf("%#llx %#llx", (unsigned long long)va, (unsigned long long)(va + 4096 - 8));
+	for (int i = 0; i < 16; i++)
+		printf("%s%02x", i ? "" : " ", buf[40 + 4096 - 8 + i]);
+	printf("\n");
+	fflush(stdout);
+	close(open(flag, O_CREAT | O_WRONLY, 0600));
+	while (stay || access(flag, F_OK) == 0)
+		usleep(100000);
+	EXPECT(unmap(fd, va) == 0, "UNMAP failed");
+	close(fd);
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	if (getenv("HL_NODE"))
@@ -344,6 +527,16 @@ int main(int argc, char **argv)
 		return print_event_count(argv[2]);
 	if (!strcmp(argv[1], "hold"))
 		return hold();
+	if (!strcmp(argv[1], "mem-accounting"))
+		return check_mem_accounting();
+	if (!strcmp(argv[1], "map-errors"))
+		return check_map_errors();
+	if (!strcmp(argv[1], "map-hints"))
+		return check_map_hints();
+	if (!strcmp(argv[1], "many-maps"))
+		return check_many_maps();
+	if (!strcmp(argv[1], "map-hold") && argc > 2)
+		return map_hold(argv[2], argc > 3);
 	if (!strcmp(argv[1], "after-unbind") && argc > 2)
 		return after_unbind(argv[2]);
 	fprintf(stderr, "unknown check %s\n", argv[1]);

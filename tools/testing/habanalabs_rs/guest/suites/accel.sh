@@ -110,3 +110,44 @@ test_corrupt_firmware_is_refused() {
 	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind || fail "rebind with a good image failed"
 	$T version
 }
+
+test_memory_alloc_and_free_only_account() { $T mem-accounting; }
+test_map_rejects_bad_input_and_unmaps_exactly() { $T map-errors; }
+test_map_honours_free_hints() { $T map-hints; }
+test_many_mappings_and_close_with_some_live() { $T many-maps; }
+
+# mmu_hex N ASID VA LEN: the bytes emulated device N reads at VA through its MMU.
+mmu_hex() { model_ctl "$1" mmu-read "$2" "$3" "$4" | sed -n 's/^ok //p'; }
+
+test_mapped_buffer_reaches_the_device_through_its_mmu() {
+	rm -f /tmp/map.flag
+	$T map-hold /tmp/map.flag > /tmp/map.out &
+	pid=$!
+	for i in $(seq 100); do [ -e /tmp/map.flag ] && break; sleep 0.1; done
+	[ -e /tmp/map.flag ] || fail "mapper did not map"
+	set -- $(cat /tmp/map.out)
+	va=$1 probe=$2 want=$3
+	got=$(mmu_hex 0 1 "$probe" 16)
+	[ "$got" = "$want" ] || fail "device read $got at $probe, the buffer holds $want"
+	# The other ASID (the driver's) does not see the user mapping.
+	model_ctl 0 mmu-read 0 "$probe" 16 > /dev/null && fail "ASID 0 reads the user mapping"
+	rm -f /tmp/map.flag
+	wait $pid || fail "unmap failed"
+	model_ctl 0 mmu-read 1 "$va" 4 > /dev/null && fail "still mapped after UNMAP"
+	true
+}
+
+test_killed_process_leaves_no_mapping() {
+	rm -f /tmp/map.flag
+	$T map-hold /tmp/map.flag stay > /tmp/map.out &
+	pid=$!
+	for i in $(seq 100); do [ -e /tmp/map.flag ] && break; sleep 0.1; done
+	[ -e /tmp/map.flag ] || fail "mapper did not map"
+	set -- $(cat /tmp/map.out)
+	[ "$(mmu_hex 0 1 "$2" 16)" = "$3" ] || fail "mapping not visible before the kill"
+	kill -9 $pid
+	wait $pid 2>/dev/null || true
+	rm -f /tmp/map.flag
+	model_ctl 0 mmu-read 1 "$1" 4 > /dev/null && fail "mapping survived its process"
+	$T exclusive
+}

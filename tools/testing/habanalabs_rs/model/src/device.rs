@@ -547,6 +547,35 @@ impl Device {
     }
 
     /// Posts an event of type `kind` as the firmware would; true if it reached the host.
+    /// Reads `len` bytes at `va` of `asid` the way a user engine would reach them, through the
+    /// MMU: for tests that check a mapping end to end.
+    pub fn mmu_read(&self, asid: u32, va: u64, len: usize) -> Result<Vec<u8>, String> {
+        let mut st = self.state();
+        let hbm = read_lock(&self.hbm);
+        let mut out = vec![0u8; len];
+        let mut done = 0;
+        while done < len {
+            let at = va + done as u64;
+            let chunk = (0x1000 - (at & 0xfff) as usize).min(len - done);
+            let pa = st
+                .mmu
+                .probe(asid, at, &hbm)
+                .map_err(|f| format!("fault: {f:?}"))?;
+            let dst = &mut out[done..done + chunk];
+            match crate::host::device_to_bus(pa) {
+                Some(bus) => self
+                    .host
+                    .read(bus, dst)
+                    .map_err(|e| format!("host address {bus:#x} not reachable: {e:?}"))?,
+                None => hbm
+                    .read(pa, dst)
+                    .map_err(|_| format!("HBM address {pa:#x} out of range"))?,
+            }
+            done += chunk;
+        }
+        Ok(out)
+    }
+
     pub fn inject_event(&self, kind: u16, payload: &[u8]) -> bool {
         let sent = {
             let mut st = self.state();
@@ -775,6 +804,45 @@ mod tests {
         g.pci_reset();
         g.bar_read(HBM_BAR, 0, &mut b);
         assert_eq!(b, [0; 6], "window back at HBM 0 after a PCI reset");
+    }
+
+    #[test]
+    fn mmu_read_sees_what_the_page_tables_map_and_honours_the_stlb() {
+        let g = gaudi();
+        let f = crate::host::test_memfd(1 << 20);
+        g.host.map(0, 1 << 20, 0, &f).unwrap();
+        g.host.write(0x3000, b"through the MMU").unwrap();
+        g.write_reg(regs::MMU_ASID, 1);
+        g.write_reg(
+            regs::MMU_HOP0_PA43_12,
+            (crate::mmu::tests::HOP0 >> 12) as u32,
+        );
+        g.write_reg(regs::MMU_HOP0_PA49_44, 0);
+        g.write_reg(regs::MMU_BUSY, 1 << 31);
+        g.write_reg(regs::MMU_UP_MMU_ENABLE, 1);
+        let va = crate::mmu::VA_HOST_SPACE_START + 0x5000;
+        let mut next = crate::mmu::tests::HOP0 + 0x10_0000;
+        crate::mmu::tests::map(
+            &mut write_lock(&g.hbm),
+            &mut next,
+            va,
+            crate::host::HOST_PHYS_BASE + 0x3000,
+            false,
+        );
+        assert_eq!(g.mmu_read(1, va, 15).unwrap(), b"through the MMU");
+        assert!(g.mmu_read(1, va + 0x1000, 4).unwrap_err().contains("fault"));
+        assert!(g.mmu_read(0, va, 4).is_err(), "another ASID sees nothing");
+        // Clearing the tables alone does not help until the STLB is invalidated.
+        write_lock(&g.hbm)
+            .write(crate::mmu::tests::HOP0, &[0; 4096])
+            .unwrap();
+        assert!(
+            g.mmu_read(1, va, 4).is_ok(),
+            "stale STLB entry still translates"
+        );
+        g.write_reg(regs::STLB_INV_PS, 3);
+        g.write_reg(regs::STLB_INV_PS, 2);
+        assert!(g.mmu_read(1, va, 4).is_err());
     }
 
     #[test]

@@ -153,6 +153,20 @@ impl Mmu {
         r
     }
 
+    /// Translates `va` of `asid` as a user engine's transaction would (through the STLB and
+    /// the page tables), without capturing a fault: for tests that check what the driver
+    /// mapped.
+    pub fn probe(&mut self, asid: u32, va: u64, hbm: &Memory) -> Result<u64, Fault> {
+        self.lookup(
+            Initiator {
+                asid,
+                bypass: false,
+            },
+            va,
+            hbm,
+        )
+    }
+
     fn lookup(&mut self, who: Initiator, va: u64, hbm: &Memory) -> Result<u64, Fault> {
         if who.bypass || !self.enabled {
             return Ok(va);
