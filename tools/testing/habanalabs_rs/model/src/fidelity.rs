@@ -167,6 +167,20 @@ fn model_matches_the_upstream_headers() {
     same!(regs::MMU_HOP0_PA49_44, up::MMU_HOP0_PA49_44);
     same!(regs::STLB_CACHE_INV, up::mmSTLB_CACHE_INV);
     same!(regs::STLB_INV_PS, up::mmSTLB_INV_PS);
+    same!(
+        regs::STLB_CACHE_INV_BASE_39_8,
+        up::mmSTLB_CACHE_INV_BASE_39_8
+    );
+    same!(
+        regs::STLB_CACHE_INV_BASE_49_40,
+        up::mmSTLB_CACHE_INV_BASE_49_40
+    );
+    same!(regs::STLB_HOP_CONFIGURATION, up::mmSTLB_HOP_CONFIGURATION);
+    same!(
+        regs::STLB_MEM_CACHE_INVALIDATION,
+        up::mmSTLB_MEM_CACHE_INVALIDATION
+    );
+    same!(regs::MMU_UP_SPI_MASK, up::mmMMU_UP_SPI_MASK);
     same!(regs::STLB_INV_SET, up::mmSTLB_INV_SET);
     same!(regs::MMU_UP_MMU_ENABLE, up::mmMMU_UP_MMU_ENABLE);
     same!(

@@ -68,6 +68,9 @@ pub struct Mmu {
     tlb: HashMap<(u32, u64), u64>,
     page_error: (u32, u32),
     access_error: (u32, u32),
+    /// Configuration the driver writes and the model only keeps: the cache-management page
+    /// (bits 39:8 and 49:40), the hop configuration and the interrupt mask.
+    config: [u32; 4],
     /// Translations served from the cache, walks done, faults: for tests and the summary.
     pub stats: (u64, u64, u64),
 }
@@ -88,6 +91,12 @@ impl Mmu {
             MMU_UP_PAGE_ERROR_CAPTURE_VA => self.page_error.1,
             MMU_UP_ACCESS_ERROR_CAPTURE => self.access_error.0,
             MMU_UP_ACCESS_ERROR_CAPTURE_VA => self.access_error.1,
+            STLB_CACHE_INV_BASE_39_8 => self.config[0],
+            STLB_CACHE_INV_BASE_49_40 => self.config[1],
+            STLB_HOP_CONFIGURATION => self.config[2],
+            MMU_UP_SPI_MASK => self.config[3],
+            // The memory-cache invalidation completes at once.
+            STLB_MEM_CACHE_INVALIDATION => 0,
             _ => return None,
         })
     }
@@ -123,6 +132,12 @@ impl Mmu {
                 self.access_error = (v & CAPTURE_VALID, self.access_error.1)
             }
             MMU_UP_ACCESS_ERROR_CAPTURE_VA => {}
+            STLB_CACHE_INV_BASE_39_8 => self.config[0] = v,
+            STLB_CACHE_INV_BASE_49_40 => self.config[1] = v & 0x3ff,
+            STLB_HOP_CONFIGURATION => self.config[2] = v,
+            MMU_UP_SPI_MASK => self.config[3] = v,
+            // The model keeps no memory cache of page tables: walks read HBM.
+            STLB_MEM_CACHE_INVALIDATION => {}
             _ => return None,
         }
         Some(())

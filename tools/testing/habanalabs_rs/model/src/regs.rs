@@ -107,6 +107,16 @@ pub const MMU_HOP0_PA43_12: u32 = 0xC1_2008;
 pub const MMU_HOP0_PA49_44: u32 = 0xC1_200C;
 /// STLB cache invalidation producer index.
 pub const STLB_CACHE_INV: u32 = 0xC1_2010;
+/// Cache-management page of the STLB, address bits 39:8.
+pub const STLB_CACHE_INV_BASE_39_8: u32 = 0xC1_2014;
+/// Cache-management page of the STLB, address bits 49:40.
+pub const STLB_CACHE_INV_BASE_49_40: u32 = 0xC1_2018;
+/// STLB hop configuration.
+pub const STLB_HOP_CONFIGURATION: u32 = 0xC1_2024;
+/// Starts an invalidation of the STLB's memory cache.
+pub const STLB_MEM_CACHE_INVALIDATION: u32 = 0xC1_2050;
+/// MMU interrupt mask.
+pub const MMU_UP_SPI_MASK: u32 = 0xC1_102C;
 /// STLB invalidation state: 3 arm, 2 go, reads 0 when done.
 pub const STLB_INV_PS: u32 = 0xC1_203C;
 /// STLB invalidation set (cleared after an invalidation).
