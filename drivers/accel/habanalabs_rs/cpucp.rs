@@ -427,8 +427,11 @@ impl CpuChannel {
             self.eq_prev_index.store(index, Ordering::Relaxed);
             let kind = ((ctl >> 16) & 0xFFF) as usize;
             if let Some(c) = self.events.get(kind) {
-                c.fetch_add(1, Ordering::Relaxed);
-                dev_warn!(dev, "event {} from the device\n", kind);
+                // Report the first few of each type; a flood must not flood the log from
+                // interrupt context. HW_EVENTS counts them all.
+                if c.fetch_add(1, Ordering::Relaxed) < 3 {
+                    dev_warn!(dev, "event {} from the device\n", kind);
+                }
             } else {
                 dev_dbg!(dev, "event {} is beyond Gaudi's events; ignored\n", kind);
             }

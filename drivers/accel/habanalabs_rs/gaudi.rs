@@ -170,9 +170,10 @@ impl<'bound> Gaudi<'bound> {
             },
         }? Error)
         .pin_chain(|this| {
-            // SAFETY: `pin_chain` runs on the fully initialised value; only its unpinned fields
-            // are written through this reference, `cpu` (the pinned one) is only shared.
-            // On failure the value is dropped, and its `PinnedDrop` resets the device.
+            // SAFETY: `pin_chain` runs on the fully initialised, pinned value. Nothing is moved
+            // out of it: `hw_init` writes only unpinned fields and uses the pinned ones (`cpu`,
+            // `mmu`) through shared references. On failure the value is dropped in place, and
+            // its `PinnedDrop` resets the device.
             unsafe { this.get_unchecked_mut() }.hw_init()
         }))
     }
@@ -214,6 +215,11 @@ impl<'bound> Gaudi<'bound> {
         let booted = boot::static_init_cpu(dev, r, &self.sram, &self.hbm, &mut self.caps)?;
         self.uboot_version = booted.uboot_version;
         self.mmu_init()?;
+        // Restart the device clock from zero.
+        r.wr(regs::PSOC_TIMESTAMP_CNTCR, 0);
+        r.wr(regs::PSOC_TIMESTAMP_CNTCVU, 0);
+        r.wr(regs::PSOC_TIMESTAMP_CNTCVL, 0);
+        r.wr(regs::PSOC_TIMESTAMP_CNTCR, 1);
         self.cpu.init_queues(dev, r, &self.caps)?;
         self.queues_up = true;
 
@@ -334,7 +340,14 @@ impl<'bound> Gaudi<'bound> {
         let sink = HbmSink { hbm: &self.hbm };
         st.tables.map_range(&sink, asid, va, pas, size)?;
         self.flush_ptes();
-        self.invalidate(&mut st)
+        if let Err(e) = self.invalidate(&mut st) {
+            // Do not leave translations the caller will not own: take them out again.
+            st.tables.unmap_range(&sink, asid, va, pas.len(), size);
+            self.flush_ptes();
+            let _ = self.invalidate(&mut st);
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Unmaps `count` pages from `va` of `asid` and invalidates. Pages that were not mapped
@@ -446,6 +459,13 @@ impl<'bound> Gaudi<'bound> {
         }
     }
 
+    /// The device clock (PSOC timestamp counter).
+    pub(crate) fn device_time(&self) -> u64 {
+        let r = self.regs();
+        let high = u64::from(r.rd(regs::PSOC_TIMESTAMP_CNTCVU));
+        (high << 32) | u64::from(r.rd(regs::PSOC_TIMESTAMP_CNTCVL))
+    }
+
     /// Maximum power the driver set, in mW.
     pub(crate) fn max_power(&self) -> u64 {
         self.max_power
@@ -514,7 +534,8 @@ impl kernel::fmt::Display for BStrDisplay<'_> {
 #[pinned_drop]
 impl PinnedDrop for Gaudi<'_> {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: only unpinned fields are written; `cpu` is only shared.
+        // SAFETY: nothing is moved out: only unpinned fields are written, and the pinned ones
+        // (`cpu`, `mmu`) are used through shared references.
         let this = unsafe { self.get_unchecked_mut() };
         let dev: &device::Device = this.pdev.as_ref();
         let r = Regs::new(&this.cfg);
@@ -528,6 +549,7 @@ impl PinnedDrop for Gaudi<'_> {
                 dev_warn!(dev, "firmware did not take DISABLE_PCI_ACCESS: {:?}\n", e);
             }
         }
+        r.wr(regs::PSOC_TIMESTAMP_CNTCR, 0);
         if let Err(e) = boot::hard_reset(dev, r, &mut this.caps) {
             dev_err!(dev, "reset on the way down failed: {:?}\n", e);
         }

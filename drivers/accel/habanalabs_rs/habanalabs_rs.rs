@@ -160,9 +160,11 @@ impl pci::Driver for HlDriver {
                     open_counter: 0,
                     last_open: None,
                     last_open_period_ms: 0,
+                    last_open_ns: 0,
                 }),
                 device_id: pdev.device_id(),
                 revision: pdev.revision_id(),
+                orphans <- kernel::new_mutex!(KVec::new()),
             });
             let unregistered = drm::UnregisteredDevice::<HlDrm>::new(pdev, shared)?;
             let pdev_plain: &'bound pci::Device = pdev;

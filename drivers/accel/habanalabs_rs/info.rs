@@ -16,6 +16,7 @@ use core::mem::{offset_of, size_of};
 use kernel::{
     drm,
     prelude::*,
+    time::{Instant, MonotonicRaw},
     transmute::AsBytes,
     uaccess::{UserPtr, UserSlice},
     uapi,
@@ -407,12 +408,34 @@ pub(crate) fn ioctl(
             }
             Ok(0)
         }
+        uapi::HL_INFO_TIME_SYNC => {
+            type T = uapi::hl_info_time_sync;
+            let device_time = g.0.device_time();
+            let host_time = Instant::<MonotonicRaw>::now().as_nanos() as u64;
+            // SAFETY: `rdtsc` reads the time-stamp counter; it has no memory effects and every
+            // x86-64 processor has it (the driver builds for x86-64 only).
+            let tsc_time = unsafe { core::arch::x86_64::_rdtsc() };
+            let mut a = Answer::new::<T>()?;
+            put!(
+                a,
+                T,
+                device_time = device_time,
+                host_time = host_time,
+                tsc_time = tsc_time,
+            );
+            copy_out(d, args, &a)
+        }
+        uapi::HL_INFO_LAST_ERR_OPEN_DEV_TIME => {
+            type T = uapi::hl_info_last_err_open_dev_time;
+            let ns = shared.open.lock().last_open_ns;
+            let mut a = Answer::new::<T>()?;
+            put!(a, T, timestamp = ns);
+            copy_out(d, args, &a)
+        }
         uapi::HL_INFO_HW_IDLE
-        | uapi::HL_INFO_TIME_SYNC
         | uapi::HL_INFO_CLK_THROTTLE_REASON
         | uapi::HL_INFO_DRAM_REPLACED_ROWS
         | uapi::HL_INFO_DRAM_PENDING_ROWS
-        | uapi::HL_INFO_LAST_ERR_OPEN_DEV_TIME
         | uapi::HL_INFO_SECURED_ATTESTATION
         | uapi::HL_INFO_REGISTER_EVENTFD
         | uapi::HL_INFO_UNREGISTER_EVENTFD

@@ -15,7 +15,6 @@ use crate::mmu::PageSize;
 use crate::node::{GaudiRef, HlDrm, HlFile, Mapping};
 use crate::va::VaError;
 use kernel::{
-    devres::Devres,
     dma::DataDirection,
     drm,
     mm::pin::{DmaMappedPages, PinnedPages},
@@ -26,13 +25,17 @@ use kernel::{
 
 const M2: u64 = 2 << 20;
 
-/// Splits DMA segments into device pages: 2 MiB pages when every segment starts on a 2 MiB
-/// boundary and spans whole 2 MiB pages, 4 KiB pages otherwise (upstream's rule). Returns the
-/// page size and the device address of each page (with the host offset added).
+/// Splits DMA segments into device pages, with upstream's rule: 2 MiB pages when every segment
+/// starts on a 2 MiB boundary and covers a whole number of 2 MiB pages once rounded up to 4 KiB
+/// pages, 4 KiB pages otherwise. Returns the page size and the device address of each page
+/// (with the host offset added).
 pub(crate) fn device_pages(segments: &[(u64, u64)]) -> Result<(PageSize, KVec<u64>)> {
-    let huge = segments
-        .iter()
-        .all(|&(addr, len)| addr % M2 == 0 && len % M2 == 0);
+    let small = PageSize::Small.bytes();
+    let per_huge = M2 / small;
+    let huge = segments.iter().all(|&(addr, len)| {
+        let pages4k = (addr % small + len).div_ceil(small);
+        addr % M2 == 0 && pages4k % per_huge == 0
+    });
     let size = if huge {
         PageSize::Huge
     } else {
@@ -172,7 +175,7 @@ fn map_host(
     let dma = DmaMappedPages::new(d, pinned, offset_in_page, len, DataDirection::Bidirectional)
         .inspect_err(|e| dev_dbg!(d, "MEMORY MAP: DMA mapping failed: {:?}\n", e))?;
     let mut segs = KVec::new();
-    for s in dma.segments() {
+    for s in dma.access(d)?.segments() {
         segs.push((s.addr, s.len as u64), GFP_KERNEL)?;
     }
     let first = segs.first().map_or(0, |&(a, _)| a);
@@ -192,10 +195,12 @@ fn map_host(
         );
         return Err(EINVAL);
     }
-    let dma = Devres::new(d, dma)?;
     let total = pas.len() as u64 * ps;
 
     let mut mem = ctx.mem.lock();
+    // Room for the record first: once the pages are in the MMU, nothing may fail before the
+    // mapping is recorded.
+    mem.maps.reserve(1, GFP_KERNEL)?;
     let block = mem.va.reserve(total, align, hint, force).map_err(|e| {
         match e {
             VaError::HintRefused => {
@@ -217,10 +222,10 @@ fn map_host(
         size: psize,
         _dma: dma,
     };
-    if let Err(e) = mem.maps.push(mapping, GFP_KERNEL) {
-        let _ = gaudi.mmu_unmap(ctx.asid as usize, block, pas.len(), psize);
-        let _ = mem.va.release(block, total);
-        return Err(e.into());
+    if mem.maps.push_within_capacity(mapping).is_err() {
+        // Cannot happen: room was reserved above with the lock held.
+        dev_err!(d, "MEMORY MAP: lost the room reserved for the mapping\n");
+        return Err(ENOMEM);
     }
     Ok(block + offset)
 }
@@ -247,7 +252,9 @@ mod tests {
 
     #[test]
     fn aligned_2m_segments_give_huge_pages() {
-        let segs = [(0x40_0000u64, 0x40_0000u64), (0x100_0000, 0x20_0000)];
+        // The last segment ends 100 bytes short of 2 MiB: rounded up to 4 KiB pages, it is
+        // still whole 2 MiB pages, as upstream counts.
+        let segs = [(0x40_0000u64, 0x40_0000u64), (0x100_0000, 0x20_0000 - 100)];
         let (size, pages) = device_pages(&segs).unwrap();
         assert_eq!(size, PageSize::Huge);
         assert_eq!(pages.len(), 3);

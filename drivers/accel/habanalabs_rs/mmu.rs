@@ -287,12 +287,19 @@ impl Tables {
             }
             return Err(if e == EBUSY { EINVAL } else { e });
         }
-        // Link the new hops, deepest first, so the device never sees a half-built path.
+        // Link the new hops, deepest first, so the device never sees a half-built path. Until
+        // the topmost one is linked (last), none of them is reachable, so a failure can simply
+        // give them all back.
         for h in (1..=leaf_hop).rev() {
             if let Some(s) = fresh[h] {
                 let parent = tables[h - 1];
                 let val = (Self::addr_of(Table::Pool(s)) & PTE_ADDR_MASK) | PTE_PRESENT;
-                self.set_pte(sink, parent, hop_index(va, h - 1), val)?;
+                if let Err(e) = self.set_pte(sink, parent, hop_index(va, h - 1), val) {
+                    for s in fresh.iter().flatten() {
+                        self.free_hop(*s);
+                    }
+                    return Err(e);
+                }
                 self.adjust_used(parent, true);
             }
         }
@@ -330,16 +337,17 @@ impl Tables {
             return Err(EINVAL);
         }
         self.set_pte(sink, tables[leaf_hop], hop_index(va, leaf_hop), 0)?;
-        // Free hops that became empty, walking up; hop 0 is never freed.
+        // Free hops that became empty, walking up; hop 0 is never freed. A hop is unlinked
+        // from its parent before it goes back to the pool, so it is never reachable and free.
         let mut h = leaf_hop;
         while h > 0 {
             if self.adjust_used(tables[h], false) != 0 {
                 break;
             }
+            self.set_pte(sink, tables[h - 1], hop_index(va, h - 1), 0)?;
             if let Table::Pool(s) = tables[h] {
                 self.free_hop(s);
             }
-            self.set_pte(sink, tables[h - 1], hop_index(va, h - 1), 0)?;
             h -= 1;
         }
         Ok(size)
@@ -402,34 +410,45 @@ impl Tables {
     }
 
     /// Drops every mapping of `asid`: its hop-0 entries are cleared on the device and its
-    /// pool hops freed. Returns how many pool hops were freed.
+    /// pool hops freed. Returns how many pool hops were freed. A subtree whose hop-0 entry
+    /// cannot be cleared on the device is kept (still reachable, it must not be reused); the
+    /// first such error is returned after the rest was cleared.
     pub(crate) fn clear_asid(&mut self, sink: &dyn PteSink, asid: usize) -> Result<usize> {
-        let mut stack = KVec::new();
         let mut freed = 0;
+        let mut first_err = None;
         for i in 0..PTES_PER_HOP {
             let pte = self.hop0[asid][i];
             if pte & PTE_PRESENT == 0 {
                 continue;
             }
-            self.set_pte(sink, Table::Hop0(asid), i, 0)?;
-            if let Some(s) = Self::slot_of(pte) {
-                stack.push(s, GFP_KERNEL)?;
+            if let Err(e) = self.set_pte(sink, Table::Hop0(asid), i, 0) {
+                first_err.get_or_insert(e);
+                continue;
             }
-        }
-        while let Some(s) = stack.pop() {
-            if let Some(h) = self.pool[s].as_ref() {
-                for &pte in h.ptes.iter() {
-                    if pte & PTE_PRESENT != 0 && pte & PTE_LAST == 0 {
-                        if let Some(c) = Self::slot_of(pte) {
-                            stack.push(c, GFP_KERNEL)?;
+            // Unreachable now: free the subtree. Should the walk run out of memory, what it
+            // did not reach stays allocated but unreachable, never aliased.
+            let mut stack = KVec::new();
+            if let Some(s) = Self::slot_of(pte) {
+                let _ = stack.push(s, GFP_KERNEL);
+            }
+            while let Some(s) = stack.pop() {
+                if let Some(h) = self.pool[s].as_ref() {
+                    for &child in h.ptes.iter() {
+                        if child & PTE_PRESENT != 0 && child & PTE_LAST == 0 {
+                            if let Some(c) = Self::slot_of(child) {
+                                let _ = stack.push(c, GFP_KERNEL);
+                            }
                         }
                     }
                 }
+                self.free_hop(s);
+                freed += 1;
             }
-            self.free_hop(s);
-            freed += 1;
         }
-        Ok(freed)
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(freed),
+        }
     }
 }
 
@@ -602,6 +621,20 @@ mod tests {
         hbm.fail_after.set(usize::MAX);
         t.map(&hbm, 1, VA, HOST, PageSize::Small).unwrap();
         assert_eq!(hbm.walk(1, VA), Some(HOST));
+    }
+
+    #[test]
+    fn failure_while_linking_gives_every_new_hop_back() {
+        let hbm = FakeHbm::new();
+        let mut t = Tables::new(64).unwrap();
+        // Four hops cleared (4 * 512 writes), the leaf written, then the first link fails.
+        hbm.fail_after.set(4 * 512 + 1);
+        assert_eq!(t.map(&hbm, 1, VA, HOST, PageSize::Small), Err(EIO));
+        assert_eq!(t.hops_in_use(), 0);
+        assert_eq!(hbm.walk(1, VA), None);
+        hbm.fail_after.set(usize::MAX);
+        t.map(&hbm, 1, VA, HOST, PageSize::Small).unwrap();
+        assert_eq!(t.hops_in_use(), 4);
     }
 
     #[test]

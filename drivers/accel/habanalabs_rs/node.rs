@@ -44,6 +44,8 @@ pub(crate) struct OpenState {
     pub(crate) last_open: Option<Instant<Monotonic>>,
     /// Length of the last finished open period, in ms.
     pub(crate) last_open_period_ms: u64,
+    /// CLOCK_MONOTONIC time of the last successful open, in ns (0 before the first).
+    pub(crate) last_open_ns: i64,
 }
 
 /// Device state that lives as long as the DRM device (and so as long as any open file),
@@ -57,6 +59,10 @@ pub(crate) struct Shared {
     pub(crate) device_id: u16,
     /// PCI revision, for HW_IP_INFO.
     pub(crate) revision: u8,
+    /// Mappings of contexts closed while the device was going away: kept until the device's
+    /// unbind revokes them (after the reset, when no translation can point at them).
+    #[pin]
+    pub(crate) orphans: Mutex<KVec<Mapping>>,
 }
 
 /// The DRM driver.
@@ -138,7 +144,9 @@ impl drm::file::DriverFile for HlFile {
             };
             open.ctx_active = true;
             open.open_counter += 1;
-            open.last_open = Some(Instant::now());
+            let now = Instant::<Monotonic>::now();
+            open.last_open = Some(now);
+            open.last_open_ns = now.as_nanos();
             asid
         };
         let init = || -> Result<Pin<KBox<Self>>> {
@@ -160,10 +168,9 @@ impl drm::file::DriverFile for HlFile {
     }
 
     fn close(self: Pin<&Self>, device: &drm::Device<HlDrm, drm::Ioctl>) {
-        let maps = core::mem::take(&mut self.mem.lock().maps);
-        // While the device is bound, take the context's translations out of the MMU before the
-        // pages behind them are unpinned. Once it is unbound, the device was reset and the
-        // DMA mappings were revoked already.
+        let mut maps = core::mem::take(&mut self.mem.lock().maps);
+        // While the device is bound, take the context's translations out of the MMU, then
+        // unmap and unpin the pages behind them.
         if let Some(guard) = device.registration_guard() {
             guard.registration_data_with(|g| {
                 if let Err(e) = g.0.mmu_clear(self.asid as usize) {
@@ -175,8 +182,25 @@ impl drm::file::DriverFile for HlFile {
                     );
                 }
             });
+            drop(maps);
+            return;
         }
-        drop(maps);
+        // The device is going away (or is gone). Until its unbind has reset it, the MMU may
+        // still translate into these pages, so they must stay pinned: hand them to the device,
+        // whose unbind revokes them after the reset. If it is gone already, they were revoked.
+        let shared: &Shared = device;
+        let mut orphans = shared.orphans.lock();
+        if orphans.reserve(maps.len(), GFP_KERNEL).is_err() {
+            dev_err!(
+                device.as_ref(),
+                "cannot keep {} mappings until the device is reset\n",
+                maps.len()
+            );
+            return;
+        }
+        for m in maps.drain_all() {
+            let _ = orphans.push_within_capacity(m);
+        }
     }
 }
 

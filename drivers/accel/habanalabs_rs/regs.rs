@@ -54,6 +54,12 @@ pub(crate) const SW_ALL_RST: u32 = 0xC4_B498;
 pub(crate) const SOFT_RST_CFG_L: u32 = 0xC4_B4A4;
 /// See [`SOFT_RST_CFG_L`].
 pub(crate) const SOFT_RST_CFG_H: u32 = 0xC4_B4A8;
+/// PSOC timestamp counter control: bit 0 enables counting.
+pub(crate) const PSOC_TIMESTAMP_CNTCR: u32 = 0xC4_9000;
+/// PSOC timestamp counter, bits 31:0.
+pub(crate) const PSOC_TIMESTAMP_CNTCVL: u32 = 0xC4_9008;
+/// PSOC timestamp counter, bits 63:32.
+pub(crate) const PSOC_TIMESTAMP_CNTCVU: u32 = 0xC4_900C;
 /// PCIe FLR control: the driver takes reset handling over before it resets the device.
 pub(crate) const PCIE_AUX_FLR_CTRL: u32 = 0xC0_7394;
 /// PCIe wrapper low-bandwidth protection override.

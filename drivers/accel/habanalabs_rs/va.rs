@@ -64,7 +64,10 @@ impl VaSpace {
             if valid >= end || end - valid < size {
                 continue;
             }
-            if hint != 0 && hint >= valid && hint.checked_add(size).is_some_and(|e| e <= end) {
+            // Upstream compares the hint's end with the block's inclusive last address using
+            // `<=`, so a hint ending exactly at the end of a free block is not taken; the same
+            // here, for the same answers.
+            if hint != 0 && hint >= valid && hint.checked_add(size).is_some_and(|e| e < end) {
                 best = Some((i, hint, 0));
                 break;
             }
@@ -73,13 +76,15 @@ impl VaSpace {
             }
         }
         let Some((i, at, _)) = best else {
-            return Err(if force && hint != 0 {
+            return Err(if force {
                 VaError::HintRefused
             } else {
                 VaError::NoSpace
             });
         };
-        if force && hint != 0 && at != hint {
+        // With FORCE_HINT the block must start at the hint, so a zero hint cannot be honoured
+        // either (upstream's rule).
+        if force && at != hint {
             return Err(VaError::HintRefused);
         }
         let (start, end) = self.free[i];
@@ -195,6 +200,18 @@ mod tests {
             v.reserve(2 * M2, M2, hint - M2, true),
             Err(VaError::HintRefused)
         );
+        // A forced zero hint cannot be honoured.
+        assert_eq!(v.reserve(M2, M2, 0, true), Err(VaError::HintRefused));
+    }
+
+    #[test]
+    fn a_hint_ending_at_the_end_of_a_free_block_is_not_taken() {
+        let mut v = VaSpace::new(0x10_0000, 0x50_0000).unwrap();
+        assert_eq!(
+            v.reserve(0x20_0000, K4, 0x30_0000, true),
+            Err(VaError::HintRefused)
+        );
+        assert_eq!(v.reserve(0x20_0000, K4, 0x2F_F000, true), Ok(0x2F_F000));
     }
 
     #[test]

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <drm/drm.h>
 #include <drm/habanalabs_accel.h>
@@ -265,6 +266,48 @@ static int check_firmware_values(void)
 	       clk.cur_clk_rate_mhz, (unsigned long long)pw.power, ut.utilization,
 	       (unsigned long long)en2.total_energy_consumption,
 	       (unsigned long long)pci.rx_throughput, (unsigned long long)pci.tx_throughput);
+	close(fd);
+	return failed;
+}
+
+static int64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* The device clock runs, at the PSOC rate, and host time is CLOCK_MONOTONIC_RAW. */
+static int check_time_sync(void)
+{
+	struct hl_info_time_sync a, b;
+	struct hl_info_last_err_open_dev_time lo;
+	int64_t before = clock_ns(CLOCK_MONOTONIC), raw;
+	int fd = open_node();
+	double rate;
+
+	EXPECT(info(fd, HL_INFO_LAST_ERR_OPEN_DEV_TIME, &lo, sizeof(lo), 0) == 0,
+	       "LAST_ERR_OPEN_DEV_TIME failed");
+	EXPECT(lo.timestamp >= before && lo.timestamp <= clock_ns(CLOCK_MONOTONIC),
+	       "open time %lld not between %lld and now", (long long)lo.timestamp,
+	       (long long)before);
+	EXPECT(info(fd, HL_INFO_TIME_SYNC, &a, sizeof(a), 0) == 0, "TIME_SYNC failed");
+	raw = clock_ns(CLOCK_MONOTONIC_RAW);
+	EXPECT(a.host_time <= (uint64_t)raw && a.host_time + 1000000000ull > (uint64_t)raw,
+	       "host time %llu is not CLOCK_MONOTONIC_RAW (%lld)", (unsigned long long)a.host_time,
+	       (long long)raw);
+	usleep(200000);
+	EXPECT(info(fd, HL_INFO_TIME_SYNC, &b, sizeof(b), 0) == 0, "TIME_SYNC failed");
+	EXPECT(b.device_time > a.device_time, "device clock stands still at %llu",
+	       (unsigned long long)a.device_time);
+	EXPECT(b.tsc_time > a.tsc_time, "TSC did not advance");
+	/* Ticks per host nanosecond: 0.1 for the emulated Gaudi's 100 MHz, with room for the
+	 * jitter of two ioctls on a loaded, emulated machine. */
+	rate = (double)(b.device_time - a.device_time) / (double)(b.host_time - a.host_time);
+	EXPECT(rate > 0.05 && rate < 0.2, "device clock runs at %.3f ticks/ns", rate);
+	printf("device clock %.1f MHz over %.0f ms\n", rate * 1000,
+	       (double)(b.host_time - a.host_time) / 1e6);
 	close(fd);
 	return failed;
 }
@@ -527,6 +570,8 @@ int main(int argc, char **argv)
 		return print_event_count(argv[2]);
 	if (!strcmp(argv[1], "hold"))
 		return hold();
+	if (!strcmp(argv[1], "time-sync"))
+		return check_time_sync();
 	if (!strcmp(argv[1], "mem-accounting"))
 		return check_mem_accounting();
 	if (!strcmp(argv[1], "map-errors"))

@@ -41,6 +41,7 @@ test_short_buffer_truncates_long_buffer_is_exact() { $T buffers; }
 test_bad_arguments_get_upstream_errno() { $T bad-args; }
 test_status_counters_and_memory_accounting() { $T status; }
 test_values_from_the_device_cpu() { $T firmware-values; }
+test_device_clock_and_host_time() { $T time-sync; }
 
 test_events_reach_the_driver() {
 	# SPI of the DMA0 QMAN error interrupt; the firmware turns it into event 432 (DMA0_QM).

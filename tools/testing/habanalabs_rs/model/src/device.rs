@@ -119,6 +119,9 @@ pub struct State {
     pub msi_drop: u32,
     /// Scratchpad 0.
     hw_state: u32,
+    /// PSOC timestamp counter: its value when last loaded or stopped, and since when it
+    /// counts (`None` while disabled).
+    timestamp: (u64, Option<std::time::Instant>),
     /// HBM address BAR4 starts at (iATU inbound region 2).
     pub hbm_bar_base: u64,
     aux_dbi: u32,
@@ -126,6 +129,17 @@ pub struct State {
     elbi: [u32; 4],
     /// What the device did.
     pub stats: Stats,
+}
+
+impl State {
+    /// The PSOC timestamp counter now.
+    fn timestamp_now(&self) -> u64 {
+        let (base, since) = self.timestamp;
+        let ticks = since.map_or(0, |t| {
+            (t.elapsed().as_nanos() * u128::from(regs::PSOC_TIMESTAMP_HZ) / 1_000_000_000) as u64
+        });
+        base.wrapping_add(ticks)
+    }
 }
 
 /// One emulated Gaudi.
@@ -203,6 +217,7 @@ impl Device {
                 shutdown: false,
                 msi_drop: 0,
                 hw_state: 0,
+                timestamp: (0, None),
                 hbm_bar_base: 0,
                 aux_dbi: 0,
                 iatu: [0; 0x400],
@@ -387,6 +402,9 @@ impl Device {
             regs::PCIE_CORE_MSI_REQ => 0,
             regs::HW_STATE => st.hw_state,
             regs::BTM_FSM => 0,
+            regs::PSOC_TIMESTAMP_CNTCR => u32::from(st.timestamp.1.is_some()),
+            regs::PSOC_TIMESTAMP_CNTCVL => st.timestamp_now() as u32,
+            regs::PSOC_TIMESTAMP_CNTCVU => (st.timestamp_now() >> 32) as u32,
             o if (regs::PCIE_DBI_BASE..regs::PCIE_DBI_BASE + regs::PCIE_DBI_SIZE).contains(&o) => {
                 st.dbi_read(o - regs::PCIE_DBI_BASE)
             }
@@ -456,6 +474,20 @@ impl Device {
         match off {
             regs::PCIE_CORE_MSI_REQ => fx.msi += u32::from(v != 0 && st.fw.pci_access()),
             regs::HW_STATE => st.hw_state = v,
+            regs::PSOC_TIMESTAMP_CNTCR => {
+                let now = st.timestamp_now();
+                st.timestamp = (now, (v & 1 != 0).then(std::time::Instant::now));
+            }
+            regs::PSOC_TIMESTAMP_CNTCVL | regs::PSOC_TIMESTAMP_CNTCVU => {
+                let now = st.timestamp_now();
+                let v = u64::from(v);
+                let loaded = if off == regs::PSOC_TIMESTAMP_CNTCVL {
+                    (now & !0xffff_ffff) | v
+                } else {
+                    (now & 0xffff_ffff) | (v << 32)
+                };
+                st.timestamp = (loaded, st.timestamp.1.map(|_| std::time::Instant::now()));
+            }
             regs::SW_ALL_RST => fx.reset |= v & 1 != 0,
             regs::PCIE_AUX_DBI => st.aux_dbi = v,
             o if (regs::PCIE_DBI_BASE..regs::PCIE_DBI_BASE + regs::PCIE_DBI_SIZE).contains(&o) => {
@@ -528,6 +560,7 @@ impl Device {
         st.stats.resets += 1;
         st.regs.reset();
         st.hw_state = 0;
+        st.timestamp = (0, None);
         st.fw = Firmware::new(&self.sram);
         st.mmu.reset();
         // In-flight work is dropped: queues, fences and sync objects start over.
@@ -843,6 +876,30 @@ mod tests {
         g.write_reg(regs::STLB_INV_PS, 3);
         g.write_reg(regs::STLB_INV_PS, 2);
         assert!(g.mmu_read(1, va, 4).is_err());
+    }
+
+    #[test]
+    fn timestamp_counts_when_enabled_and_loads_what_is_written() {
+        let g = gaudi();
+        let read = |g: &Device| {
+            u64::from(g.read_reg(regs::PSOC_TIMESTAMP_CNTCVL))
+                | (u64::from(g.read_reg(regs::PSOC_TIMESTAMP_CNTCVU)) << 32)
+        };
+        assert_eq!(read(&g), 0, "stopped after reset");
+        g.write_reg(regs::PSOC_TIMESTAMP_CNTCVU, 2);
+        g.write_reg(regs::PSOC_TIMESTAMP_CNTCVL, 5);
+        assert_eq!(read(&g), (2 << 32) | 5);
+        g.write_reg(regs::PSOC_TIMESTAMP_CNTCR, 1);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let t = read(&g) - ((2 << 32) | 5);
+        // 20 ms at 100 MHz is 2,000,000 ticks; allow for a slow machine.
+        assert!((2_000_000..200_000_000).contains(&t), "{t} ticks in 20 ms");
+        g.write_reg(regs::PSOC_TIMESTAMP_CNTCR, 0);
+        let stopped = read(&g);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(read(&g), stopped);
+        g.write_reg(regs::SW_ALL_RST, 1);
+        assert_eq!(read(&g), 0);
     }
 
     #[test]

@@ -160,6 +160,11 @@ fn model_matches_the_upstream_headers() {
         up::mmGIC_DISTRIBUTOR__5_GICD_SETSPI_NSR
     );
 
+    // PSOC timestamp.
+    same!(regs::PSOC_TIMESTAMP_CNTCR, up::mmPSOC_TIMESTAMP_CNTCR);
+    same!(regs::PSOC_TIMESTAMP_CNTCVL, up::mmPSOC_TIMESTAMP_CNTCVL);
+    same!(regs::PSOC_TIMESTAMP_CNTCVU, up::mmPSOC_TIMESTAMP_CNTCVU);
+
     // MMU.
     same!(regs::MMU_BUSY, up::MMU_BUSY);
     same!(regs::MMU_ASID, up::MMU_ASID);

@@ -132,6 +132,16 @@ pub const MMU_UP_ACCESS_ERROR_CAPTURE: u32 = 0xC1_103C;
 /// Access error capture: VA 31:0.
 pub const MMU_UP_ACCESS_ERROR_CAPTURE_VA: u32 = 0xC1_1040;
 
+/// PSOC timestamp counter control: bit 0 enables counting.
+pub const PSOC_TIMESTAMP_CNTCR: u32 = 0xC4_9000;
+/// PSOC timestamp counter, bits 31:0.
+pub const PSOC_TIMESTAMP_CNTCVL: u32 = 0xC4_9008;
+/// PSOC timestamp counter, bits 63:32.
+pub const PSOC_TIMESTAMP_CNTCVU: u32 = 0xC4_900C;
+/// The timestamp counter's rate: the PSOC PLL's third output, which the firmware reports as
+/// 100 MHz.
+pub const PSOC_TIMESTAMP_HZ: u64 = 100_000_000;
+
 /// Counters of register accesses, for tests and the exit summary.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RegStats {
