@@ -16,7 +16,7 @@ T := tools/testing/habanalabs_rs
 help:
 	@echo "make run                  boot an emulated Gaudi, load the driver, show what happened"
 	@echo "make check                every test; ends with 'N passed, N failed'"
-	@echo "make check SUITES='...'   only some of: lint model kunit platform"
+	@echo "make check SUITES='...'   only some of: lint model kunit platform accel"
 	@echo "make kernel               build the test kernel and modules"
 	@echo "make module               rebuild habanalabs_rs.ko after a driver change"
 	@echo "make model                build the emulated Gaudi (hl-model)"
