@@ -395,11 +395,17 @@ impl CpuChannel {
         self.events.get(t).map_or(0, |c| c.load(Ordering::Relaxed))
     }
 
-    /// Consumes the ready entries of the event queue; called from the interrupt handler.
+    /// Consumes the ready entries of the event queue and passes each event type to `handle`,
+    /// after the entry was given back to the firmware. Returns how many were consumed.
     ///
-    /// Returns how many entries were consumed. Reads only host memory; the single register
-    /// access is the write of the new consumer index.
-    pub(crate) fn drain_events(&self, dev: &device::Device, r: Regs<'_>) -> u32 {
+    /// Reads only host memory; the one register access per entry is the write of the new
+    /// consumer index.
+    pub(crate) fn drain_events(
+        &self,
+        dev: &device::Device,
+        r: Regs<'_>,
+        handle: &mut dyn FnMut(u16),
+    ) -> u32 {
         let mut n = 0;
         loop {
             let ci = self.eq_ci.load(Ordering::Relaxed);
@@ -425,21 +431,16 @@ impl CpuChannel {
                 }
             }
             self.eq_prev_index.store(index, Ordering::Relaxed);
-            let kind = ((ctl >> 16) & 0xFFF) as usize;
-            if let Some(c) = self.events.get(kind) {
-                // Report the first few of each type; a flood must not flood the log from
-                // interrupt context. HW_EVENTS counts them all.
-                if c.fetch_add(1, Ordering::Relaxed) < 3 {
-                    dev_warn!(dev, "event {} from the device\n", kind);
-                }
-            } else {
-                dev_dbg!(dev, "event {} is beyond Gaudi's events; ignored\n", kind);
+            let kind = ((ctl >> 16) & 0xFFF) as u16;
+            if let Some(c) = self.events.get(usize::from(kind)) {
+                c.fetch_add(1, Ordering::Relaxed);
             }
             let _ = self.wr(entry + 4, ctl & !EQ_CTL_READY);
             let next = (ci + 1) % EQ_ENTRIES;
             self.eq_ci.store(next, Ordering::Relaxed);
             r.wr(regs::CPU_IF_EQ_RD_OFFS, next);
             n += 1;
+            handle(kind);
         }
         n
     }

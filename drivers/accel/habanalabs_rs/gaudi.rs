@@ -10,9 +10,10 @@
 
 use crate::boot::{self, Caps, VERSION_LEN};
 use crate::cpucp::{self, op, CpuChannel, Packet};
+use crate::events::{self, Action};
 use crate::mmu::{self, PageSize, PteSink, Tables};
 use crate::regs::{self, CfgBar, Regs};
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{
     device,
     io::Io,
@@ -85,12 +86,24 @@ pub(crate) struct MmuState {
     inv_pi: u8,
 }
 
+/// Clock throttling the firmware reported: which reasons are active and, per reason (power,
+/// thermal), when the last throttling started and ended (CLOCK_MONOTONIC, ns).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Throttle {
+    /// Active reasons, `HL_CLK_THROTTLE_*` bits.
+    pub(crate) reasons: u32,
+    /// Start and end of the last throttling, per type.
+    pub(crate) spans: [(i64, i64); 2],
+}
+
 /// Device-level counters and state the ioctls report.
 pub(crate) struct Stats {
     /// Hard resets since probe.
     pub(crate) hard_resets: AtomicU64,
     /// Interrupts handled.
     pub(crate) interrupts: AtomicU64,
+    /// An event called for a hard reset, which this driver cannot do yet.
+    pub(crate) needs_reset: AtomicBool,
 }
 
 /// A Gaudi that completed its bring-up.
@@ -114,6 +127,9 @@ pub(crate) struct Gaudi<'bound> {
     queues_up: bool,
     /// Counters the ioctls report.
     pub(crate) stats: Stats,
+    /// Clock throttling reported by the firmware.
+    #[pin]
+    pub(crate) throttle: Mutex<Throttle>,
 }
 
 impl<'bound> Gaudi<'bound> {
@@ -167,7 +183,9 @@ impl<'bound> Gaudi<'bound> {
             stats: Stats {
                 hard_resets: AtomicU64::new(0),
                 interrupts: AtomicU64::new(0),
+                needs_reset: AtomicBool::new(false),
             },
+            throttle <- new_mutex!(Throttle::default()),
         }? Error)
         .pin_chain(|this| {
             // SAFETY: `pin_chain` runs on the fully initialised, pinned value. Nothing is moved
@@ -481,6 +499,11 @@ impl<'bound> Gaudi<'bound> {
         self.cpu.is_disabled()
     }
 
+    /// Whether the device can take work: its CPU answers and no event called for a reset.
+    pub(crate) fn operational(&self) -> bool {
+        !self.cpu.is_disabled() && !self.stats.needs_reset.load(Ordering::Relaxed)
+    }
+
     /// How many events of type `t` arrived.
     pub(crate) fn event_count(&self, t: usize) -> u32 {
         self.cpu.event_count(t)
@@ -556,10 +579,72 @@ impl PinnedDrop for Gaudi<'_> {
     }
 }
 
-impl irq::Handler for Gaudi<'_> {
-    fn handle(&self) -> irq::IrqReturn {
+impl Gaudi<'_> {
+    /// Acts on one event from the device CPU, in the interrupt thread.
+    fn handle_event(&self, kind: u16) {
+        let dev = self.dev();
+        let count = self.cpu.event_count(usize::from(kind));
+        match events::action(kind) {
+            Action::Reset => {
+                dev_err!(
+                    dev,
+                    "event {} calls for a hard reset, which this driver cannot do yet; \
+                     the device needs a reset (rebind it)\n",
+                    kind
+                );
+                self.stats.needs_reset.store(true, Ordering::Relaxed);
+            }
+            Action::Unmask => {
+                // The first few of each type are reported; HW_EVENTS counts them all.
+                if count <= 3 {
+                    dev_warn!(dev, "event {} from the device\n", kind);
+                }
+                self.note_throttling(kind);
+                if let Err(e) = self.send(
+                    Packet::new(op::UNMASK_RAZWI_IRQ, u64::from(kind)),
+                    cpucp::MSG_TIMEOUT,
+                ) {
+                    dev_err!(dev, "cannot unmask event {}: {:?}\n", kind, e);
+                }
+            }
+            Action::Count => {
+                if count <= 3 {
+                    dev_info!(dev, "event {} from the device (no action)\n", kind);
+                }
+            }
+        }
+    }
+
+    /// Keeps track of the power and thermal throttling the firmware reports.
+    fn note_throttling(&self, kind: u16) {
+        let (bit, idx, start) = match kind {
+            events::FIX_POWER_ENV_S => (1, 0, true),
+            events::FIX_POWER_ENV_E => (1, 0, false),
+            events::FIX_THERMAL_ENV_S => (2, 1, true),
+            events::FIX_THERMAL_ENV_E => (2, 1, false),
+            _ => return,
+        };
+        let now = Instant::<Monotonic>::now().as_nanos();
+        let mut t = self.throttle.lock();
+        if start {
+            t.reasons |= bit;
+            t.spans[idx] = (now, now);
+        } else {
+            t.reasons &= !bit;
+            t.spans[idx].1 = now;
+        }
+    }
+}
+
+impl irq::ThreadedHandler for Gaudi<'_> {
+    fn handle(&self) -> irq::ThreadedIrqReturn {
         self.stats.interrupts.fetch_add(1, Ordering::Relaxed);
-        self.cpu.drain_events(self.dev(), self.regs());
+        irq::ThreadedIrqReturn::WakeThread
+    }
+
+    fn handle_threaded(&self) -> irq::IrqReturn {
+        self.cpu
+            .drain_events(self.dev(), self.regs(), &mut |kind| self.handle_event(kind));
         irq::IrqReturn::Handled
     }
 }

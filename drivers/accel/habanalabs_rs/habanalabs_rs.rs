@@ -23,6 +23,7 @@ use kernel::{
 mod bars;
 mod boot;
 mod cpucp;
+mod events;
 mod gaudi;
 mod info;
 mod memory;
@@ -47,13 +48,13 @@ struct HlDevice<'bound> {
     pdev: &'bound pci::Device,
     node: drm::Registration<'bound, HlDrm>,
     #[pin]
-    irq: irq::Registration<'bound, Gaudi<'bound>>,
+    irq: irq::ThreadedRegistration<'bound, Gaudi<'bound>>,
     vectors: pci::IrqVectorRegistration<'bound>,
     _enabled: pci::EnabledMem<'bound>,
 }
 
 /// Asks the device to send its MSI and waits for the handler to see it.
-fn msi_self_test(pdev: &pci::Device, irq: &irq::Registration<'_, Gaudi<'_>>) -> Result {
+fn msi_self_test(pdev: &pci::Device, irq: &irq::ThreadedRegistration<'_, Gaudi<'_>>) -> Result {
     let g = irq.handler();
     let before = g.stats.interrupts.load(Ordering::Relaxed);
     let start = Instant::<Monotonic>::now();
@@ -187,7 +188,12 @@ impl pci::Driver for HlDriver {
                     // SAFETY: the registration is a field of the device data, which the driver
                     // core drops on unbind; it is never forgotten.
                     unsafe {
-                        irq::Registration::new(request, irq::Flags::TRIGGER_NONE, c"habanalabs_rs", gaudi)
+                        irq::ThreadedRegistration::new(
+                            request,
+                            irq::Flags::TRIGGER_NONE,
+                            c"habanalabs_rs",
+                            gaudi,
+                        )
                     }
                 },
                 node: {

@@ -16,7 +16,7 @@ use core::mem::{offset_of, size_of};
 use kernel::{
     drm,
     prelude::*,
-    time::{Instant, MonotonicRaw},
+    time::{Instant, Monotonic, MonotonicRaw},
     transmute::AsBytes,
     uaccess::{UserPtr, UserSlice},
     uapi,
@@ -157,7 +157,7 @@ pub(crate) fn ioctl(
     }
     // SAFETY: every member of the union is a `__u32`, so any of them may be read.
     let arg = unsafe { args.__bindgen_anon_1.dcore_id };
-    let operational = !g.0.cpu_disabled();
+    let operational = g.0.operational();
     if !operational && !answers_when_not_operational(args.op) {
         dev_dbg!(d, "INFO {}: device is not operational\n", args.op);
         return Err(EBUSY);
@@ -223,10 +223,12 @@ pub(crate) fn ioctl(
         uapi::HL_INFO_DEVICE_STATUS => {
             type T = uapi::hl_info_device_status;
             let mut a = Answer::new::<T>()?;
-            let status = if operational {
-                uapi::hl_device_status_HL_DEVICE_STATUS_OPERATIONAL
-            } else {
+            let status = if g.0.cpu_disabled() {
                 uapi::hl_device_status_HL_DEVICE_STATUS_MALFUNCTION
+            } else if !operational {
+                uapi::hl_device_status_HL_DEVICE_STATUS_NEEDS_RESET
+            } else {
+                uapi::hl_device_status_HL_DEVICE_STATUS_OPERATIONAL
             };
             put!(a, T, status = status);
             copy_out(d, args, &a)
@@ -432,8 +434,29 @@ pub(crate) fn ioctl(
             put!(a, T, timestamp = ns);
             copy_out(d, args, &a)
         }
+        uapi::HL_INFO_CLK_THROTTLE_REASON => {
+            type T = uapi::hl_info_clk_throttle;
+            let t = *g.0.throttle.lock();
+            let now = Instant::<Monotonic>::now().as_nanos();
+            let mut stamps = [0u64; 2];
+            let mut spans = [0u64; 2];
+            for (i, &(start, end)) in t.spans.iter().enumerate() {
+                stamps[i] = (start / 1000) as u64;
+                // An active throttling lasts until now, an ended one from start to end.
+                let active = t.reasons & (1 << i) != 0;
+                spans[i] = ((if active { now } else { end }) - start) as u64;
+            }
+            let mut a = Answer::new::<T>()?;
+            put!(
+                a,
+                T,
+                clk_throttling_reason = t.reasons,
+                clk_throttling_timestamp_us = stamps,
+                clk_throttling_duration_ns = spans,
+            );
+            copy_out(d, args, &a)
+        }
         uapi::HL_INFO_HW_IDLE
-        | uapi::HL_INFO_CLK_THROTTLE_REASON
         | uapi::HL_INFO_DRAM_REPLACED_ROWS
         | uapi::HL_INFO_DRAM_PENDING_ROWS
         | uapi::HL_INFO_SECURED_ATTESTATION

@@ -64,7 +64,7 @@ pub(crate) fn ioctl(
     let d: &kernel::device::Device = gaudi.pdev().as_ref();
     // SAFETY: every member of the argument union is plain integers; any bits are valid.
     let inp = unsafe { args.in_ };
-    if gaudi.cpu_disabled() {
+    if !gaudi.operational() {
         dev_dbg!(d, "MEMORY: device is not operational\n");
         return Err(EBUSY);
     }

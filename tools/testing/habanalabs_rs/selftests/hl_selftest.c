@@ -62,6 +62,9 @@ static int info(int fd, uint32_t op, void *buf, uint32_t size, uint32_t arg)
 	return ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? -errno : 0;
 }
 
+static int mem(int fd, uint32_t op, uint64_t w0, uint64_t w1, uint64_t w2, uint32_t flags,
+	       uint64_t *out);
+
 static int check_version(void)
 {
 	char name[64] = { 0 };
@@ -328,6 +331,53 @@ static int print_event_count(const char *type)
 	return 0;
 }
 
+/* Prints the device status INFO reports. */
+static int print_status(void)
+{
+	struct hl_info_device_status st;
+	int fd = open_node();
+
+	if (info(fd, HL_INFO_DEVICE_STATUS, &st, sizeof(st), 0)) {
+		fail("DEVICE_STATUS");
+		return 1;
+	}
+	printf("%u\n", st.status);
+	close(fd);
+	return 0;
+}
+
+/* Prints "reason power_us power_ns thermal_us thermal_ns" from CLK_THROTTLE_REASON. */
+static int print_throttle(void)
+{
+	struct hl_info_clk_throttle t;
+	int fd = open_node();
+
+	if (info(fd, HL_INFO_CLK_THROTTLE_REASON, &t, sizeof(t), 0)) {
+		fail("CLK_THROTTLE_REASON: %s", strerror(errno));
+		return 1;
+	}
+	printf("%u %llu %llu %llu %llu\n", t.clk_throttling_reason,
+	       (unsigned long long)t.clk_throttling_timestamp_us[0],
+	       (unsigned long long)t.clk_throttling_duration_ns[0],
+	       (unsigned long long)t.clk_throttling_timestamp_us[1],
+	       (unsigned long long)t.clk_throttling_duration_ns[1]);
+	close(fd);
+	return 0;
+}
+
+/* Expects MEMORY and a firmware INFO opcode to be refused with EBUSY. */
+static int check_refused_while_sick(void)
+{
+	struct hl_power_info pw;
+	int fd = open_node();
+
+	EXPECT(info(fd, HL_INFO_POWER, &pw, sizeof(pw), 0) == -EBUSY, "POWER not refused");
+	EXPECT(mem(fd, HL_MEM_OP_ALLOC, 4096, 0, 0, 0, NULL) == -EBUSY, "ALLOC not refused");
+	EXPECT(info(fd, 5, &pw, sizeof(pw), 0) == -EBUSY, "unknown opcode: want EBUSY first");
+	close(fd);
+	return failed;
+}
+
 /* Opens the node, says so, and waits to be killed. */
 static int hold(void)
 {
@@ -568,6 +618,12 @@ int main(int argc, char **argv)
 		return check_firmware_values();
 	if (!strcmp(argv[1], "event-count") && argc > 2)
 		return print_event_count(argv[2]);
+	if (!strcmp(argv[1], "print-status"))
+		return print_status();
+	if (!strcmp(argv[1], "print-throttle"))
+		return print_throttle();
+	if (!strcmp(argv[1], "refused-while-sick"))
+		return check_refused_while_sick();
 	if (!strcmp(argv[1], "hold"))
 		return hold();
 	if (!strcmp(argv[1], "time-sync"))

@@ -43,14 +43,30 @@ test_status_counters_and_memory_accounting() { $T status; }
 test_values_from_the_device_cpu() { $T firmware-values; }
 test_device_clock_and_host_time() { $T time-sync; }
 
-test_events_reach_the_driver() {
-	# SPI of the DMA0 QMAN error interrupt; the firmware turns it into event 432 (DMA0_QM).
-	before=$($T event-count 432)
-	model_ctl 0 event 432 > /dev/null || fail "model refused to raise the event"
+test_events_reach_the_driver_and_are_unmasked() {
+	# DMA0_QM (event 583), a recoverable error: the driver counts it and unmasks it in the
+	# firmware, so a second one is delivered too (the firmware masks an event until then).
+	before=$($T event-count 583)
+	model_ctl 0 event 583 > /dev/null || fail "model refused to raise the event"
 	sleep 1
-	after=$($T event-count 432)
-	[ "$after" = $((before + 1)) ] || fail "event count $before -> $after"
-	dmesg | grep -q "event 432 from the device" || fail "event not logged"
+	model_ctl 0 event 583 > /dev/null || fail "second event not delivered: the driver did not unmask"
+	sleep 1
+	after=$($T event-count 583)
+	[ "$after" = $((before + 2)) ] || fail "event count $before -> $after"
+	dmesg | grep -q "event 583 from the device" || fail "event not logged"
+}
+
+test_throttling_events_are_reported() {
+	set -- $($T print-throttle)
+	[ "$1" = 0 ] || fail "throttling reported before any event: $*"
+	model_ctl 0 event 658 > /dev/null || fail "power throttling start not delivered"
+	sleep 1
+	set -- $($T print-throttle)
+	[ "$1" = 1 ] && [ "$2" -gt 0 ] || fail "power throttling not reported: $*"
+	model_ctl 0 event 659 > /dev/null || fail "power throttling end not delivered"
+	sleep 1
+	set -- $($T print-throttle)
+	[ "$1" = 0 ] && [ "$3" -gt 0 ] || fail "power throttling did not end with a duration: $*"
 }
 
 test_killed_process_releases_its_context() {
@@ -94,6 +110,21 @@ test_missing_firmware_fails_probe_cleanly() {
 	HL_NODE=/dev/accel/accel1 $T version
 	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind || fail "rebind with the image failed"
 	$T version
+}
+
+test_fatal_event_marks_the_device_for_reset() {
+	d=$(first_gaudi)
+	[ "$($T print-status)" = 0 ] || fail "device not operational to begin with"
+	# DEV_RESET_REQ (646): the firmware asks for a hard reset.
+	model_ctl 0 event 646 > /dev/null || fail "event not delivered"
+	sleep 1
+	[ "$($T print-status)" = 3 ] || fail "status $($T print-status), want NEEDS_RESET (3)"
+	$T refused-while-sick
+	dmesg | grep -q "event 646 calls for a hard reset" || fail "no clear error"
+	# Rebinding resets the device; it is operational again.
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/unbind
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind || fail "rebind failed"
+	[ "$($T print-status)" = 0 ] || fail "not operational after rebind"
 }
 
 test_corrupt_firmware_is_refused() {
