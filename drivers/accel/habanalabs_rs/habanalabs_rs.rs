@@ -23,6 +23,7 @@ use kernel::{
 mod bars;
 mod boot;
 mod cpucp;
+mod elbi;
 mod events;
 mod gaudi;
 mod info;
@@ -142,6 +143,7 @@ impl pci::Driver for HlDriver {
                 c"habanalabs_rs/cfg",
             )?;
             let hbm = pdev.iomap_region(bars::HBM_BAR, c"habanalabs_rs/hbm")?;
+            elbi::setup_iatu(pdev)?;
             let vectors =
                 pdev.alloc_irq_vectors(1, 1, pci::IrqTypes::default().with(pci::IrqType::Msi))?;
 
