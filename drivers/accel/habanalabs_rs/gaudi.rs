@@ -39,6 +39,18 @@ pub(crate) mod info_layout {
     pub(crate) const CPLD_VERSION: usize = 0x48C;
     /// CPU-CP application version string.
     pub(crate) const CPUCP_VERSION: usize = 0x594;
+    /// Version of the firmware's Linux kernel.
+    pub(crate) const KERNEL_VERSION: usize = 0x400;
+    /// Fuse version string.
+    pub(crate) const FUSE_VERSION: usize = 0x494;
+    /// Thermal firmware version string.
+    pub(crate) const THERMAL_VERSION: usize = 0x514;
+    /// Infineon (voltage regulator) version.
+    pub(crate) const INFINEON_VERSION: usize = 0x490;
+    /// CPLD build timestamp.
+    pub(crate) const CPLD_TIMESTAMP: usize = 0x64C;
+    /// Firmware OS version string.
+    pub(crate) const FW_OS_VERSION: usize = 0x668;
     /// Card name, 16 bytes.
     pub(crate) const CARD_NAME: usize = 0x620;
     /// Non-zero if the firmware expects EQ heartbeats (must be 0 on Gaudi).
@@ -477,6 +489,37 @@ impl<'bound> Gaudi<'bound> {
         }
     }
 
+    /// The preboot version string.
+    pub(crate) fn preboot_version(&self) -> &[u8] {
+        let end = self
+            .preboot_version
+            .iter()
+            .position(|&c| c == 0)
+            .unwrap_or(VERSION_LEN);
+        &self.preboot_version[..end]
+    }
+
+    /// The boot-fit version string.
+    pub(crate) fn uboot_version(&self) -> &[u8] {
+        let end = self
+            .uboot_version
+            .iter()
+            .position(|&c| c == 0)
+            .unwrap_or(VERSION_LEN);
+        &self.uboot_version[..end]
+    }
+
+    /// Upstream's status word for sysfs.
+    pub(crate) fn status_name(&self) -> &'static str {
+        if self.cpu.is_disabled() {
+            "Disabled"
+        } else if self.stats.needs_reset.load(Ordering::Relaxed) {
+            "Needs reset"
+        } else {
+            "Operational"
+        }
+    }
+
     /// The device clock (PSOC timestamp counter).
     pub(crate) fn device_time(&self) -> u64 {
         let r = self.regs();
@@ -540,8 +583,8 @@ fn poll_clear(r: Regs<'_>, off: u32, mask: u32) -> bool {
 /// Displays bytes as text, replacing what is not printable ASCII.
 pub(crate) struct BStrDisplay<'a>(pub(crate) &'a [u8]);
 
-impl kernel::fmt::Display for BStrDisplay<'_> {
-    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+impl core::fmt::Display for BStrDisplay<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         for &c in self.0 {
             let c = if (0x20..0x7f).contains(&c) {
                 c as char
@@ -551,6 +594,12 @@ impl kernel::fmt::Display for BStrDisplay<'_> {
             core::fmt::Write::write_char(f, c)?;
         }
         Ok(())
+    }
+}
+
+impl kernel::fmt::Display for BStrDisplay<'_> {
+    fn fmt(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        core::fmt::Display::fmt(self, f)
     }
 }
 

@@ -31,6 +31,7 @@ mod memory;
 mod mmu;
 mod node;
 mod regs;
+mod sysfs;
 mod va;
 
 use gaudi::Gaudi;
@@ -48,6 +49,7 @@ const MSI_SELF_TEST_TIMEOUT: Delta = Delta::from_millis(1000);
 struct HlDevice<'bound> {
     pdev: &'bound pci::Device,
     node: drm::Registration<'bound, HlDrm>,
+    attrs: kernel::device::attr::Group<'bound, Gaudi<'bound>>,
     #[pin]
     irq: irq::ThreadedRegistration<'bound, Gaudi<'bound>>,
     vectors: pci::IrqVectorRegistration<'bound>,
@@ -207,6 +209,12 @@ impl pci::Driver for HlDriver {
                     // SAFETY: the registration is a field of the device data, which the driver
                     // core drops on unbind; it is never forgotten.
                     unsafe { drm::Registration::new(bound, unregistered, GaudiRef(g), 0)? }
+                },
+                attrs: {
+                    // SAFETY: as for `node`: `irq` is initialised, pinned, and dropped after
+                    // `attrs`, whose drop removes the attributes before the Gaudi goes.
+                    let g: &'bound Gaudi<'bound> = unsafe { &*core::ptr::from_ref(irq.handler()) };
+                    kernel::device::attr::Group::new(bound, g)?
                 },
                 _: {
                     dev_info!(pdev, "bound; accel node registered\n");

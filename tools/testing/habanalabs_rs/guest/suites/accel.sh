@@ -43,6 +43,28 @@ test_status_counters_and_memory_accounting() { $T status; }
 test_values_from_the_device_cpu() { $T firmware-values; }
 test_device_clock_and_host_time() { $T time-sync; }
 
+test_sysfs_attributes_runtimes_read() {
+	for d in $(bound_gaudis); do
+		a=/sys/bus/pci/devices/$d
+		[ "$(cat $a/device_type)" = GAUDI ] || fail "$d device_type: $(cat $a/device_type)"
+		[ "$(cat $a/status)" = Operational ] || fail "$d status: $(cat $a/status)"
+		[ "$(cat $a/pci_addr)" = "$d" ] || fail "$d pci_addr: $(cat $a/pci_addr)"
+		[ "$(cat $a/parent_device)" = "$d" ] || fail "$d parent_device"
+		[ "$(cat $a/hard_reset_cnt)" = 0 ] || fail "$d hard_reset_cnt"
+		[ "$(cat $a/security_enabled)" = 0 ] || fail "$d security_enabled"
+		[ "$(cat $a/clk_max_freq_mhz)" = 2200 ] || fail "$d clk_max_freq_mhz: $(cat $a/clk_max_freq_mhz)"
+		[ "$(cat $a/clk_cur_freq_mhz)" = 2200 ] || fail "$d clk_cur_freq_mhz"
+		[ "$(cat $a/max_power)" = 200000 ] || fail "$d max_power: $(cat $a/max_power)"
+		grep -q . $a/cpucp_ver || fail "$d cpucp_ver empty"
+		grep -q "Preboot" $a/preboot_btl_ver || fail "$d preboot_btl_ver: $(cat $a/preboot_btl_ver)"
+		grep -q "fw-" $a/uboot_ver || fail "$d uboot_ver: $(cat $a/uboot_ver)"
+		grep -q "^0x[0-9a-f]\{16\}$" $a/cpld_ver || fail "$d cpld_ver: $(cat $a/cpld_ver)"
+		case "$(cat $a/module_id)" in ''|*[!0-9]*) fail "$d module_id" ;; esac
+		[ "$(stat -c %a $a/status)" = 444 ] || fail "$d attributes not read-only"
+		echo "$d: $(cat $a/device_type), $(cat $a/status), CPU-CP $(cat $a/cpucp_ver)"
+	done
+}
+
 test_events_reach_the_driver_and_are_unmasked() {
 	# DMA0_QM (event 583), a recoverable error: the driver counts it and unmasks it in the
 	# firmware, so a second one is delivered too (the firmware masks an event until then).
@@ -119,6 +141,7 @@ test_fatal_event_marks_the_device_for_reset() {
 	model_ctl 0 event 646 > /dev/null || fail "event not delivered"
 	sleep 1
 	[ "$($T print-status)" = 3 ] || fail "status $($T print-status), want NEEDS_RESET (3)"
+	[ "$(cat /sys/bus/pci/devices/$d/status)" = "Needs reset" ] || fail "sysfs status: $(cat /sys/bus/pci/devices/$d/status)"
 	$T refused-while-sick
 	dmesg | grep -q "event 646 calls for a hard reset" || fail "no clear error"
 	# Rebinding resets the device; it is operational again.
