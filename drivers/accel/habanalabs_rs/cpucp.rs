@@ -87,6 +87,7 @@ pub(crate) mod op {
     pub(crate) const VOLTAGE_GET: u32 = 4;
     pub(crate) const CURRENT_GET: u32 = 5;
     pub(crate) const FAN_SPEED_GET: u32 = 6;
+    pub(crate) const PWM_GET: u32 = 7;
     pub(crate) const FREQUENCY_SET: u32 = 9;
     pub(crate) const FREQUENCY_GET: u32 = 10;
     pub(crate) const INFO_GET: u32 = 14;

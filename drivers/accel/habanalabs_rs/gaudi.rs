@@ -14,6 +14,7 @@ use crate::events::{self, Action};
 use crate::mmu::{self, PageSize, PteSink, Tables};
 use crate::regs::{self, CfgBar, Regs};
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use kernel::str::CString;
 use kernel::{
     device,
     io::Io,
@@ -507,6 +508,21 @@ impl<'bound> Gaudi<'bound> {
             .position(|&c| c == 0)
             .unwrap_or(VERSION_LEN);
         &self.uboot_version[..end]
+    }
+
+    /// The hwmon device's name: the card name, NUL-terminated. Characters hwmon refuses in a
+    /// name are replaced by '_' (upstream only warns about them, and the registration fails).
+    pub(crate) fn hwmon_name(&self) -> Result<CString> {
+        let mut name = KVec::new();
+        for &c in self.card_name() {
+            let c = if c == b'-' || c == b'*' || c.is_ascii_whitespace() {
+                b'_'
+            } else {
+                c
+            };
+            name.push(c, GFP_KERNEL)?;
+        }
+        CString::try_from_fmt(format_args!("{}", BStrDisplay(&name)))
     }
 
     /// Upstream's status word for sysfs.

@@ -26,6 +26,7 @@ mod cpucp;
 mod elbi;
 mod events;
 mod gaudi;
+mod hwmon;
 mod info;
 mod memory;
 mod mmu;
@@ -50,6 +51,7 @@ struct HlDevice<'bound> {
     pdev: &'bound pci::Device,
     node: drm::Registration<'bound, HlDrm>,
     attrs: kernel::device::attr::Group<'bound, Gaudi<'bound>>,
+    sensors: Option<kernel::hwmon::Registration<'bound, Gaudi<'bound>>>,
     #[pin]
     irq: irq::ThreadedRegistration<'bound, Gaudi<'bound>>,
     vectors: pci::IrqVectorRegistration<'bound>,
@@ -215,6 +217,19 @@ impl pci::Driver for HlDriver {
                     // `attrs`, whose drop removes the attributes before the Gaudi goes.
                     let g: &'bound Gaudi<'bound> = unsafe { &*core::ptr::from_ref(irq.handler()) };
                     kernel::device::attr::Group::new(bound, g)?
+                },
+                sensors: {
+                    // SAFETY: as for `attrs`: the Gaudi outlives `sensors`, dropped before `irq`.
+                    let g: &'bound Gaudi<'bound> = unsafe { &*core::ptr::from_ref(irq.handler()) };
+                    let list = g.sensors()?;
+                    let channels = hwmon::channels(&list)?;
+                    if channels.is_empty() {
+                        dev_info!(pdev, "firmware reports no sensors\n");
+                        None
+                    } else {
+                        let name = g.hwmon_name()?;
+                        Some(kernel::hwmon::Registration::new(bound, &name, channels, g)?)
+                    }
                 },
                 _: {
                     dev_info!(pdev, "bound; accel node registered\n");

@@ -65,6 +65,28 @@ test_sysfs_attributes_runtimes_read() {
 	done
 }
 
+test_hwmon_sensors_from_the_firmware() {
+	n=0
+	for h in /sys/class/hwmon/hwmon*; do
+		[ "$(cat $h/name)" = HL205 ] || continue
+		n=$((n + 1))
+		d=$(basename "$(readlink -f $h/device)")
+		[ "$(bound_driver "$d")" = habanalabs_rs ] || fail "$h belongs to $d"
+		# The emulated firmware's sensors: two temperatures, a voltage, a current, a fan.
+		[ "$(cat $h/temp1_input)" = 40000 ] || fail "$h temp1_input $(cat $h/temp1_input)"
+		[ "$(cat $h/temp2_input)" = 41000 ] || fail "$h temp2_input $(cat $h/temp2_input)"
+		[ "$(cat $h/temp1_max)" = 95000 ] || fail "$h temp1_max"
+		[ "$(cat $h/temp1_crit)" = 105000 ] || fail "$h temp1_crit"
+		[ "$(cat $h/in0_input)" = 850 ] && [ "$(cat $h/in0_min)" = 750 ] &&
+			[ "$(cat $h/in0_max)" = 950 ] || fail "$h voltage"
+		[ "$(cat $h/curr1_input)" = 80000 ] || fail "$h curr1_input"
+		[ "$(cat $h/fan1_input)" = 6000 ] || fail "$h fan1_input"
+		ls $h | grep -q '^power1_' || fail "$h has no power sensor"
+		[ ! -e $h/temp3_input ] || fail "$h has a sensor the firmware did not list"
+	done
+	[ $n = "$(bound_gaudis | wc -l)" ] || fail "$n hwmon devices for $(bound_gaudis | wc -l) Gaudis"
+}
+
 test_events_reach_the_driver_and_are_unmasked() {
 	# DMA0_QM (event 583), a recoverable error: the driver counts it and unmasks it in the
 	# firmware, so a second one is delivered too (the firmware masks an event until then).
