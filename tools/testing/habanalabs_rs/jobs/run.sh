@@ -25,6 +25,12 @@ chmod +x $T
 say "accel nodes: $(ls /dev/accel | tr '\n' ' ')"
 say "INFO HW_IP_INFO from /dev/accel/accel0: $($T hw-ip-info 2>&1 | tr '\n' ' ')"
 say "INFO from the device CPU: $($T firmware-values 2>&1 | tr '\n' ' ')"
+a=/sys/class/accel/accel0/device
+say "sysfs: device_type $(cat $a/device_type), status $(cat $a/status), uboot_ver $(cat $a/uboot_ver)"
+for h in /sys/class/hwmon/hwmon*; do
+	[ "$(cat $h/name 2>/dev/null)" = HL205 ] || continue
+	say "hwmon $(basename $h) ($(cat $h/name)): temp1 $(cat $h/temp1_input) m°C, in0 $(cat $h/in0_input) mV, fan1 $(cat $h/fan1_input) RPM"
+done
 # A memory map round trip: a process maps a buffer it filled into the device MMU; the
 # emulated Gaudi reads it back through its MMU as a DMA engine would.
 rm -f /tmp/map.flag
