@@ -101,6 +101,8 @@ pub(crate) mod op {
     pub(crate) const TOTAL_ENERGY_GET: u32 = 29;
     pub(crate) const PLL_INFO_GET: u32 = 30;
     pub(crate) const POWER_GET: u32 = 32;
+    pub(crate) const HBM_REPLACED_ROWS_INFO_GET: u32 = 43;
+    pub(crate) const HBM_PENDING_ROWS_STATUS: u32 = 44;
 }
 
 /// Converts a DMA address of the region to the address the device CPU is given: the device
@@ -160,6 +162,9 @@ pub(crate) struct CpuChannel {
     mem: Coherent<[u32]>,
     #[pin]
     pq: Mutex<PqState>,
+    /// Serialises users of the reply buffer (clear, send, read back).
+    #[pin]
+    buf: Mutex<()>,
     /// Set after a packet timed out: the device CPU is considered dead until reset.
     disabled: AtomicBool,
     /// Whether the firmware acknowledges with the producer index instead of the fence value.
@@ -194,6 +199,7 @@ impl CpuChannel {
         Ok(try_pin_init!(Self {
             mem,
             pq <- new_mutex!(PqState { pi: 0 }),
+            buf <- new_mutex!(()),
             disabled: AtomicBool::new(false),
             pi_ack: AtomicBool::new(false),
             eq_ci: AtomicU32::new(0),
@@ -232,12 +238,12 @@ impl CpuChannel {
     }
 
     /// Device-CPU address of the reply buffer.
-    pub(crate) fn buf_addr(&self) -> u64 {
+    fn buf_addr(&self) -> u64 {
         self.cpu_addr(BUF_OFFSET)
     }
 
     /// Copies `out.len()` bytes of the reply buffer.
-    pub(crate) fn read_buf(&self, out: &mut [u8]) -> Result {
+    fn read_buf(&self, out: &mut [u8]) -> Result {
         if out.len() > BUF_SIZE {
             return Err(EINVAL);
         }
@@ -249,7 +255,7 @@ impl CpuChannel {
     }
 
     /// Zeroes the first `len` bytes of the reply buffer.
-    pub(crate) fn clear_buf(&self, len: usize) -> Result {
+    fn clear_buf(&self, len: usize) -> Result {
         for i in (0..len.min(BUF_SIZE)).step_by(4) {
             self.wr(BUF_OFFSET + i, 0)?;
         }
@@ -384,6 +390,26 @@ impl CpuChannel {
                 Err(EIO)
             }
         }
+    }
+
+    /// Sends a packet whose reply lands in the reply buffer: `pkt.value` is set to the buffer's
+    /// address and `pkt.word16` to `out.len()`; the buffer is cleared first and `out` filled
+    /// from it after the reply. Returns the result word.
+    pub(crate) fn send_for_buffer(
+        &self,
+        dev: &device::Device,
+        r: Regs<'_>,
+        mut pkt: Packet,
+        out: &mut [u8],
+        timeout: Delta,
+    ) -> Result<u64> {
+        let _guard = self.buf.lock();
+        self.clear_buf(out.len())?;
+        pkt.value = self.buf_addr();
+        pkt.word16 = u32::try_from(out.len()).map_err(|_| EINVAL)?;
+        let result = self.send(dev, r, pkt, timeout)?;
+        self.read_buf(out)?;
+        Ok(result)
     }
 
     /// Whether a packet timed out since the queues were set up.

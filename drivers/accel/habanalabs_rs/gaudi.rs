@@ -418,15 +418,15 @@ impl<'bound> Gaudi<'bound> {
         let pdev = self.pdev;
         let dev: &device::Device = pdev.as_ref();
         let r = Regs::new(&self.cfg);
-        self.cpu.clear_buf(info_layout::SIZE)?;
-        let pkt = Packet {
-            word16: info_layout::SIZE as u32,
-            ..Packet::new(op::INFO_GET, self.cpu.buf_addr())
-        };
         self.cpu
-            .send(dev, r, pkt, cpucp::INFO_TIMEOUT)
+            .send_for_buffer(
+                dev,
+                r,
+                Packet::new(op::INFO_GET, 0),
+                &mut self.info[..],
+                cpucp::INFO_TIMEOUT,
+            )
             .inspect_err(|_| dev_err!(dev, "INFO_GET failed\n"))?;
-        self.cpu.read_buf(&mut self.info[..])?;
         let app_sts0 = if self.caps.sts0_valid {
             r.rd(regs::CPU_BOOT_DEV_STS0)
         } else {
@@ -551,6 +551,17 @@ impl<'bound> Gaudi<'bound> {
     /// Sends a packet to the device CPU.
     pub(crate) fn send(&self, pkt: Packet, timeout: Delta) -> Result<u64> {
         self.cpu.send(self.dev(), self.regs(), pkt, timeout)
+    }
+
+    /// Sends a packet whose reply fills `out` (see [`CpuChannel::send_for_buffer`]).
+    pub(crate) fn send_for_buffer(
+        &self,
+        pkt: Packet,
+        out: &mut [u8],
+        timeout: Delta,
+    ) -> Result<u64> {
+        self.cpu
+            .send_for_buffer(self.dev(), self.regs(), pkt, out, timeout)
     }
 
     /// Whether the device CPU stopped answering.

@@ -47,6 +47,8 @@ const NO_CQ: u32 = 65535;
 const MAX_DCORES: u32 = 8;
 /// Idle power of a PCIe card, in mW, for the utilization formula.
 const DC_POWER_PCI: u64 = 60_000;
+/// Size of `struct cpucp_hbm_row_info`, what DRAM_REPLACED_ROWS returns.
+const HBM_ROW_INFO_SIZE: usize = 8;
 /// `CPUCP_POWER_INPUT`, the power sensor attribute INFO reads.
 const POWER_INPUT_ATTR: u32 = 8;
 
@@ -456,9 +458,23 @@ pub(crate) fn ioctl(
             );
             copy_out(d, args, &a)
         }
+        uapi::HL_INFO_DRAM_REPLACED_ROWS => {
+            // Upstream asks for one `struct cpucp_hbm_row_info` (8 bytes) and copies it.
+            let mut a = Answer::of_size(HBM_ROW_INFO_SIZE)?;
+            g.0.send_for_buffer(
+                Packet::new(op::HBM_REPLACED_ROWS_INFO_GET, 0),
+                &mut a.0,
+                cpucp::INFO_TIMEOUT,
+            )?;
+            copy_out(d, args, &a)
+        }
+        uapi::HL_INFO_DRAM_PENDING_ROWS => {
+            let n = fw(g, Packet::new(op::HBM_PENDING_ROWS_STATUS, 0))? as u32;
+            let mut a = Answer::of_size(4)?;
+            a.put(0, &n);
+            copy_out(d, args, &a)
+        }
         uapi::HL_INFO_HW_IDLE
-        | uapi::HL_INFO_DRAM_REPLACED_ROWS
-        | uapi::HL_INFO_DRAM_PENDING_ROWS
         | uapi::HL_INFO_SECURED_ATTESTATION
         | uapi::HL_INFO_REGISTER_EVENTFD
         | uapi::HL_INFO_UNREGISTER_EVENTFD

@@ -265,6 +265,20 @@ static int check_firmware_values(void)
 	       (unsigned long long)en1.total_energy_consumption,
 	       (unsigned long long)en2.total_energy_consumption);
 	EXPECT(info(fd, HL_INFO_PCI_COUNTERS, &pci, sizeof(pci), 0) == 0, "PCI_COUNTERS failed");
+	{
+		uint32_t pending = 0xdead;
+		unsigned char rows[16];
+
+		memset(rows, 0x77, sizeof(rows));
+		EXPECT(info(fd, HL_INFO_DRAM_PENDING_ROWS, &pending, sizeof(pending), 0) == 0 &&
+		       pending == 0, "DRAM_PENDING_ROWS: %u", pending);
+		/* One 8-byte row record, all zero on a card without repairs; nothing beyond. */
+		EXPECT(info(fd, HL_INFO_DRAM_REPLACED_ROWS, rows, sizeof(rows), 0) == 0,
+		       "DRAM_REPLACED_ROWS failed");
+		for (int i = 0; i < 8; i++)
+			EXPECT(rows[i] == 0, "row record byte %d is %#x", i, rows[i]);
+		EXPECT(rows[8] == 0x77, "DRAM_REPLACED_ROWS wrote past its 8 bytes");
+	}
 	printf("clock %u MHz, power %llu mW, utilization %u%%, energy %llu, pci rx %llu tx %llu\n",
 	       clk.cur_clk_rate_mhz, (unsigned long long)pw.power, ut.utilization,
 	       (unsigned long long)en2.total_energy_consumption,

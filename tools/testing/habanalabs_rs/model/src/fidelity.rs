@@ -338,6 +338,14 @@ fn model_matches_the_upstream_headers() {
             up::cpucp_packet_id_CPUCP_PACKET_EEPROM_DATA_GET,
         ),
         (
+            fw::op::HBM_REPLACED_ROWS_INFO_GET,
+            up::cpucp_packet_id_CPUCP_PACKET_HBM_REPLACED_ROWS_INFO_GET,
+        ),
+        (
+            fw::op::HBM_PENDING_ROWS_STATUS,
+            up::cpucp_packet_id_CPUCP_PACKET_HBM_PENDING_ROWS_STATUS,
+        ),
+        (
             fw::op::PCIE_THROUGHPUT_GET,
             up::cpucp_packet_id_CPUCP_PACKET_PCIE_THROUGHPUT_GET,
         ),

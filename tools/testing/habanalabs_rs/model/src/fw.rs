@@ -114,6 +114,10 @@ pub mod op {
     pub const PLL_INFO_GET: u32 = 30;
     /// Power draw.
     pub const POWER_GET: u32 = 32;
+    /// HBM rows replaced by repair.
+    pub const HBM_REPLACED_ROWS_INFO_GET: u32 = 43;
+    /// HBM rows waiting for repair.
+    pub const HBM_PENDING_ROWS_STATUS: u32 = 44;
 }
 
 /// The fence value the firmware writes when it completes a packet.
@@ -665,6 +669,19 @@ impl Firmware {
                     None => (RC_INVALID_PARAMS, 0),
                 }
             }
+            // The emulated HBM never fails, so no row was replaced: the row record stays empty.
+            op::HBM_REPLACED_ROWS_INFO_GET => match self.cpu_to_bus(value) {
+                Some(bus) => {
+                    let zeros = vec![0u8; (word16 as usize).min(INFO_SIZE)];
+                    match m.host.write(bus, &zeros) {
+                        Ok(()) => (RC_OK, 0),
+                        Err(_) => (RC_INVALID_PARAMS, 0),
+                    }
+                }
+                None => (RC_INVALID_PARAMS, 0),
+            },
+            // ... and none waits for repair.
+            op::HBM_PENDING_ROWS_STATUS => (RC_OK, 0),
             op::EEPROM_DATA_GET => match self.cpu_to_bus(value) {
                 Some(bus) => {
                     let data = b"hl-model emulated Gaudi EEPROM\0";
