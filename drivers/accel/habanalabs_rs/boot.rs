@@ -18,9 +18,7 @@ use kernel::{
     prelude::*,
     time::{
         delay::fsleep,
-        Delta,
-        Instant,
-        Monotonic, //
+        Delta, //
     },
 };
 
@@ -135,11 +133,16 @@ pub(crate) fn boot_errors_fatal(err0: u32, err1: u32) -> bool {
     (e0 & (ERR0_FATAL | ERR0_EEPROM_FAIL)) != 0 || e1 != 0
 }
 
+/// A NUL-terminated string without its terminator (all of `text` when it has none).
+pub(crate) fn until_nul(text: &[u8]) -> &[u8] {
+    let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
+    &text[..end]
+}
+
 /// Extracts the firmware version from a version string: the text after "fw-" up to the next
 /// space or NUL; `None` when there is none.
 pub(crate) fn fw_version(text: &[u8]) -> Option<&[u8]> {
-    let end = text.iter().position(|&b| b == 0).unwrap_or(text.len());
-    let text = &text[..end];
+    let text = until_nul(text);
     let start = text.windows(3).position(|w| w == b"fw-")? + 3;
     let rest = &text[start..];
     let len = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
@@ -155,20 +158,9 @@ pub(crate) fn check_image_size(size: usize) -> Result {
     Ok(())
 }
 
-/// Polls register `off` every 10 ms until `done` accepts its value or `timeout` passes.
-/// Returns the last value read either way, and whether `done` accepted it.
+/// Polls register `off` every 10 ms, the firmware loaders' interval.
 fn poll(r: Regs<'_>, off: u32, timeout: Delta, done: impl Fn(u32) -> bool) -> (u32, bool) {
-    let start = Instant::<Monotonic>::now();
-    loop {
-        let v = r.rd(off);
-        if done(v) {
-            return (v, true);
-        }
-        if start.elapsed() > timeout {
-            return (v, false);
-        }
-        fsleep(POLL_INTERVAL);
-    }
+    r.poll(off, timeout, POLL_INTERVAL, done)
 }
 
 /// Human words for a boot status, for error messages.

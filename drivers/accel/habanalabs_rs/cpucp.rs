@@ -286,21 +286,19 @@ impl CpuChannel {
         r.wr(regs::CPU_IF_QUEUE_INIT, PQ_INIT_READY_FOR_CP_SINGLE_MSI);
         r.wr(regs::GIC_SETSPI_NSR, SPI_PI_UPDATE);
 
-        let start = Instant::<Monotonic>::now();
-        loop {
-            let v = r.rd(regs::CPU_IF_QUEUE_INIT);
-            if v == PQ_INIT_READY_FOR_HOST {
-                break;
-            }
-            if start.elapsed() > QUEUE_INIT_TIMEOUT {
-                dev_err!(
-                    dev,
-                    "device CPU did not take its queues (queue init status {})\n",
-                    v
-                );
-                return Err(EIO);
-            }
-            fsleep(Delta::from_millis(1));
+        let (v, ok) = r.poll(
+            regs::CPU_IF_QUEUE_INIT,
+            QUEUE_INIT_TIMEOUT,
+            Delta::from_millis(1),
+            |v| v == PQ_INIT_READY_FOR_HOST,
+        );
+        if !ok {
+            dev_err!(
+                dev,
+                "device CPU did not take its queues (queue init status {})\n",
+                v
+            );
+            return Err(EIO);
         }
         let sts0 = if caps.sts0_valid {
             r.rd(regs::CPU_BOOT_DEV_STS0)

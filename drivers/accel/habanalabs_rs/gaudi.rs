@@ -21,7 +21,7 @@ use kernel::{
     irq, new_mutex, pci,
     prelude::*,
     sync::Mutex,
-    time::{delay::fsleep, Delta, Instant, Monotonic},
+    time::{Delta, Instant, Monotonic},
 };
 
 /// `struct cpucp_info`: its size, and the offsets of the fields the driver reads.
@@ -440,13 +440,8 @@ impl<'bound> Gaudi<'bound> {
                 "firmware expects event-queue heartbeats, which Gaudi does not send\n"
             );
         }
-        for s in 0..info_layout::SENSOR_COUNT {
-            let t = self.info_u32(info_layout::SENSORS + s * 8);
-            let f = self.info_u32(info_layout::SENSORS + s * 8 + 4);
-            if t == 0 && f == 0 {
-                break;
-            }
-            if t >= 11 {
+        for (s, &(t, _)) in self.sensors()?.iter().enumerate() {
+            if t >= crate::hwmon::SENSOR_TYPES {
                 dev_err!(dev, "firmware reports sensor {} of unknown type {}\n", s, t);
                 return Err(EFAULT);
             }
@@ -475,9 +470,7 @@ impl<'bound> Gaudi<'bound> {
 
     /// A NUL-terminated string field of `cpucp_info`, without its terminator.
     pub(crate) fn info_str(&self, off: usize, len: usize) -> &[u8] {
-        let field = &self.info[off..off + len];
-        let end = field.iter().position(|&c| c == 0).unwrap_or(len);
-        &field[..end]
+        boot::until_nul(&self.info[off..off + len])
     }
 
     /// The card name the firmware reports, or upstream's default.
@@ -492,22 +485,12 @@ impl<'bound> Gaudi<'bound> {
 
     /// The preboot version string.
     pub(crate) fn preboot_version(&self) -> &[u8] {
-        let end = self
-            .preboot_version
-            .iter()
-            .position(|&c| c == 0)
-            .unwrap_or(VERSION_LEN);
-        &self.preboot_version[..end]
+        boot::until_nul(&self.preboot_version)
     }
 
     /// The boot-fit version string.
     pub(crate) fn uboot_version(&self) -> &[u8] {
-        let end = self
-            .uboot_version
-            .iter()
-            .position(|&c| c == 0)
-            .unwrap_or(VERSION_LEN);
-        &self.uboot_version[..end]
+        boot::until_nul(&self.uboot_version)
     }
 
     /// The hwmon device's name: the card name, NUL-terminated. Characters hwmon refuses in a
@@ -594,17 +577,8 @@ impl<'bound> Gaudi<'bound> {
 
 /// Polls register `off` until the bits of `mask` read zero, for up to the MMU timeout.
 fn poll_clear(r: Regs<'_>, off: u32, mask: u32) -> bool {
-    let start = Instant::<Monotonic>::now();
-    loop {
-        if r.rd(off) & mask == 0 {
-            return true;
-        }
-        if start.elapsed() > MMU_TIMEOUT {
-            // One last look: under emulation a register read alone can take this long.
-            return r.rd(off) & mask == 0;
-        }
-        fsleep(Delta::from_micros(50));
-    }
+    r.poll(off, MMU_TIMEOUT, Delta::from_micros(50), |v| v & mask == 0)
+        .1
 }
 
 /// Displays bytes as text, replacing what is not printable ASCII.

@@ -13,7 +13,7 @@ use crate::gaudi::{info_layout, Gaudi};
 use kernel::{bindings, hwmon, prelude::*};
 
 /// Sensor types the hwmon core knows (`hwmon_max`).
-const SENSOR_TYPES: u32 = 11;
+pub(crate) const SENSOR_TYPES: u32 = 11;
 
 /// The CPU-CP opcode that reads sensors of type `ty`.
 pub(crate) fn opcode_for(ty: u32) -> Option<u32> {

@@ -139,6 +139,14 @@ fn copy_out(dev: &kernel::device::Device, args: &uapi::hl_info_args, a: &Answer)
     Ok(0)
 }
 
+/// The packet that reads the board's input power (sensor 0).
+fn power_input() -> Packet {
+    Packet {
+        word16: POWER_INPUT_ATTR << 16,
+        ..Packet::new(op::POWER_GET, 0)
+    }
+}
+
 /// Sends a packet for an INFO opcode; the device CPU's errors become the caller's.
 fn fw(g: &GaudiRef<'_>, pkt: Packet) -> Result<u64> {
     g.0.send(pkt, cpucp::INFO_TIMEOUT)
@@ -237,12 +245,8 @@ pub(crate) fn ioctl(
         }
         uapi::HL_INFO_DEVICE_UTILIZATION => {
             type T = uapi::hl_info_device_utilization;
-            let pkt = Packet {
-                word16: POWER_INPUT_ATTR << 16,
-                ..Packet::new(op::POWER_GET, 0)
-            };
             // Upstream turns any failure here into EINVAL.
-            let power = fw(g, pkt).map_err(|_| EINVAL)?;
+            let power = fw(g, power_input()).map_err(|_| EINVAL)?;
             let mut a = Answer::new::<T>()?;
             put!(a, T, utilization = utilization(power, g.0.max_power()));
             copy_out(d, args, &a)
@@ -349,11 +353,7 @@ pub(crate) fn ioctl(
         }
         uapi::HL_INFO_POWER => {
             type T = uapi::hl_power_info;
-            let pkt = Packet {
-                word16: POWER_INPUT_ATTR << 16,
-                ..Packet::new(op::POWER_GET, 0)
-            };
-            let p = fw(g, pkt)?;
+            let p = fw(g, power_input())?;
             let mut a = Answer::new::<T>()?;
             put!(a, T, power = p);
             copy_out(d, args, &a)

@@ -7,7 +7,12 @@
 //! [`REGS_OFFSET_IN_CFG_BAR`](crate::bars::REGS_OFFSET_IN_CFG_BAR).
 
 use crate::bars::{CFG_BAR_SIZE, REGS_OFFSET_IN_CFG_BAR};
-use kernel::{io::register, io::Io, pci};
+use kernel::{
+    io::register,
+    io::Io,
+    pci,
+    time::{delay::fsleep, Delta, Instant, Monotonic},
+};
 
 register! {
     /// Writing 1 asks the PCIe core to send the device's MSI (device address CFG_BASE + 0xC04100).
@@ -158,6 +163,29 @@ impl<'a> Regs<'a> {
         self.cfg
             .try_read32(REGS_OFFSET_IN_CFG_BAR + off as usize)
             .unwrap_or(u32::MAX)
+    }
+
+    /// Polls the register at `off` every `interval` until `done` accepts its value or `timeout`
+    /// passes (a read made after the timeout still counts, as a read can take that long under
+    /// emulation). Returns the last value read, and whether `done` accepted it.
+    pub(crate) fn poll(
+        self,
+        off: u32,
+        timeout: Delta,
+        interval: Delta,
+        done: impl Fn(u32) -> bool,
+    ) -> (u32, bool) {
+        let start = Instant::<Monotonic>::now();
+        loop {
+            let v = self.rd(off);
+            if done(v) {
+                return (v, true);
+            }
+            if start.elapsed() > timeout {
+                return (v, false);
+            }
+            fsleep(interval);
+        }
     }
 
     /// Writes `val` to the register at `off` (relative to `CFG_BASE`).
