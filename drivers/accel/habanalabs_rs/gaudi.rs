@@ -10,18 +10,23 @@
 
 use crate::boot::{self, Caps, VERSION_LEN};
 use crate::cpucp::{self, op, CpuChannel, Packet};
+use crate::cs::DevCs;
 use crate::events::{self, Action};
 use crate::mmu::{self, PageSize, PteSink, Tables};
+use crate::queues::{self, Queues, EXT_QUEUES};
 use crate::regs::{self, CfgBar, Regs};
+use crate::reset::Watchdog;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::str::CString;
 use kernel::{
     device,
+    dma::Coherent,
     io::Io,
     irq, new_mutex, pci,
     prelude::*,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Delta, Instant, Monotonic},
+    uapi,
 };
 
 /// `struct cpucp_info`: its size, and the offsets of the fields the driver reads.
@@ -78,6 +83,19 @@ const HW_STATE_DIRTY: u32 = 1;
 const MMU_TIMEOUT: Delta = Delta::from_micros(2000);
 /// Number of DMA engines whose ASID the driver programs.
 const DMA_ENGINES: u32 = 8;
+/// Room for the packets of one driver job (and the fence packet after them).
+const KJOB_CB_BYTES: usize = 64 << 10;
+/// Where a driver job's fence word lives in [`Gaudi::kjob`].
+const KJOB_FENCE_OFF: usize = KJOB_CB_BYTES;
+/// Size of [`Gaudi::kjob`] in words: the CB, then a cache line for the fence.
+const KJOB_WORDS: usize = (KJOB_CB_BYTES + 128) / 4;
+/// How long a driver job may take. Upstream gives the queue test 100 ms and other jobs 1 s;
+/// under emulation both get 1 s.
+const KJOB_TIMEOUT: Delta = Delta::from_secs(1);
+/// See [`KJOB_TIMEOUT`].
+const QUEUE_TEST_TIMEOUT: Delta = Delta::from_secs(1);
+/// `MSG_LONG` with the engine, register and message barriers (the layout is `MSG_PROT`'s).
+const MSG_LONG_ALL_BARRIERS: u32 = 0xE300_0000;
 /// The ASID engines run user work under.
 pub(crate) const USER_ASID: u32 = 1;
 
@@ -115,8 +133,11 @@ pub(crate) struct Stats {
     pub(crate) hard_resets: AtomicU64,
     /// Interrupts handled.
     pub(crate) interrupts: AtomicU64,
-    /// An event called for a hard reset, which this driver cannot do yet.
+    /// The device is out of service until a reset brings it back (an event called for a
+    /// reset, or a reset failed).
     pub(crate) needs_reset: AtomicBool,
+    /// A reset is running.
+    pub(crate) in_reset: AtomicBool,
 }
 
 /// A Gaudi that completed its bring-up.
@@ -143,6 +164,16 @@ pub(crate) struct Gaudi<'bound> {
     /// Clock throttling reported by the firmware.
     #[pin]
     pub(crate) throttle: Mutex<Throttle>,
+    /// The external queues and the CSs in flight.
+    #[pin]
+    pub(crate) cs: Mutex<DevCs>,
+    /// Host memory of the driver's own jobs: their CB and the word they write when done.
+    kjob: Coherent<[u32]>,
+    /// Watches CS timeouts and runs resets.
+    pub(crate) watchdog: Arc<Watchdog>,
+    /// Held while a reset runs, so that two do not overlap.
+    #[pin]
+    pub(crate) resetting: Mutex<()>,
 }
 
 impl<'bound> Gaudi<'bound> {
@@ -177,6 +208,9 @@ impl<'bound> Gaudi<'bound> {
         let channel = CpuChannel::new(pdev.as_ref())?;
         let tables = Tables::new(mmu::POOL_HOPS)?;
         let info = KBox::new([0u8; info_layout::SIZE], GFP_KERNEL)?;
+        let queues = Queues::new(pdev.as_ref())?;
+        let kjob = Coherent::<u32>::zeroed_slice(pdev.as_ref(), KJOB_WORDS, GFP_KERNEL)?;
+        let watchdog = Watchdog::new()?;
         let bound: &'bound device::Device<device::Bound> = pdev.as_ref();
         let pdev: &'bound pci::Device = pdev;
         Ok(try_pin_init!(Self {
@@ -197,8 +231,17 @@ impl<'bound> Gaudi<'bound> {
                 hard_resets: AtomicU64::new(0),
                 interrupts: AtomicU64::new(0),
                 needs_reset: AtomicBool::new(false),
+                in_reset: AtomicBool::new(false),
             },
             throttle <- new_mutex!(Throttle::default()),
+            cs <- new_mutex!(DevCs {
+                queues,
+                inflight: KVec::new(),
+                head_since: Instant::<Monotonic>::now(),
+            }),
+            kjob,
+            watchdog,
+            resetting <- new_mutex!(()),
         }? Error)
         .pin_chain(|this| {
             // SAFETY: `pin_chain` runs on the fully initialised, pinned value. Nothing is moved
@@ -230,9 +273,22 @@ impl<'bound> Gaudi<'bound> {
 
     /// Upstream's `hw_init` and `late_init`, for the parts this driver implements.
     fn hw_init(&mut self) -> Result {
-        let pdev = self.pdev;
-        let dev: &device::Device = pdev.as_ref();
-        let r = Regs::new(&self.cfg);
+        let mut caps = self.caps;
+        let booted = self.boot_device(&mut caps);
+        self.caps = caps;
+        let booted = booted?;
+        self.uboot_version = booted.uboot_version;
+        self.queues_up = true;
+        self.cpu_test()?;
+        self.fetch_info()?;
+        self.start_engines()
+    }
+
+    /// Boot up to the device CPU's queues: the firmware, the MMU, the device clock. The
+    /// first half of bring-up, shared by probe and reset.
+    fn boot_device(&self, caps: &mut Caps) -> Result<boot::Booted> {
+        let dev = self.dev();
+        let r = self.regs();
         // Mark the device programmed; a hard reset clears it.
         let _ = r.rd(regs::HW_STATE);
         r.wr(regs::PCIE_WRAP_LBW_PROT_OVR, 0x7700);
@@ -243,57 +299,196 @@ impl<'bound> Gaudi<'bound> {
             regs::CPU_IF_CPU_MSB_ADDR,
             cpucp::msb_of(self.cpu_dma_base()),
         );
-        let booted = boot::static_init_cpu(dev, r, &self.sram, &self.hbm, &mut self.caps)?;
-        self.uboot_version = booted.uboot_version;
+        let booted = boot::static_init_cpu(dev, r, &self.sram, &self.hbm, caps)?;
         self.mmu_init()?;
         // Restart the device clock from zero.
         r.wr(regs::PSOC_TIMESTAMP_CNTCR, 0);
         r.wr(regs::PSOC_TIMESTAMP_CNTCVU, 0);
         r.wr(regs::PSOC_TIMESTAMP_CNTCVL, 0);
         r.wr(regs::PSOC_TIMESTAMP_CNTCR, 1);
-        self.cpu.init_queues(dev, r, &self.caps)?;
-        self.queues_up = true;
+        self.cpu.init_queues(dev, r, caps)?;
+        Ok(booted)
+    }
 
-        // The queue test of upstream's `test_queues`, for the CPU queue.
+    /// The queue test of upstream's `test_queues`, for the CPU queue.
+    fn cpu_test(&self) -> Result {
+        let dev = self.dev();
         let echo = self
-            .cpu
-            .send(
-                dev,
-                r,
-                Packet::new(op::TEST, 0xFE8C_E7A5),
-                cpucp::MSG_TIMEOUT,
-            )
+            .send(Packet::new(op::TEST, 0xFE8C_E7A5), cpucp::MSG_TIMEOUT)
             .inspect_err(|_| dev_err!(dev, "device CPU does not answer TEST\n"))?;
         if echo != 0xFE8C_E7A5 {
             dev_warn!(dev, "device CPU answered TEST with {:#x}\n", echo);
         }
+        Ok(())
+    }
 
-        self.fetch_info()?;
-        let r = Regs::new(&self.cfg);
-        self.cpu
-            .send(
-                dev,
-                r,
-                Packet::new(op::ENABLE_PCI_ACCESS, 0),
-                cpucp::MSG_TIMEOUT,
-            )
+    /// The second half of bring-up, after INFO_GET: PCI access for the firmware, clocks and
+    /// power, the external queues and their test.
+    fn start_engines(&self) -> Result {
+        let dev = self.dev();
+        self.send(Packet::new(op::ENABLE_PCI_ACCESS, 0), cpucp::MSG_TIMEOUT)
             .inspect_err(|_| dev_err!(dev, "firmware refused ENABLE_PCI_ACCESS\n"))?;
         let set_mme = Packet {
             word16: MME_PLL,
             ..Packet::new(op::FREQUENCY_SET, MME_FREQ_HZ)
         };
-        if let Err(e) = self.cpu.send(dev, r, set_mme, cpucp::MSG_TIMEOUT) {
+        if let Err(e) = self.send(set_mme, cpucp::MSG_TIMEOUT) {
             dev_warn!(dev, "cannot set the MME clock: {:?}\n", e);
         }
-        if let Err(e) = self.cpu.send(
-            dev,
-            r,
+        if let Err(e) = self.send(
             Packet::new(op::MAX_POWER_SET, self.max_power),
             cpucp::MSG_TIMEOUT,
         ) {
             dev_warn!(dev, "cannot set the maximum power: {:?}\n", e);
         }
+        self.cs.lock().queues.hw_init(self.regs());
+        self.user_engines_init();
+        for q in 0..EXT_QUEUES {
+            self.test_queue(q)?;
+        }
         Ok(())
+    }
+
+    /// Brings a reset device back: boot, the MMU with every context's tables written back
+    /// from the shadow, the device CPU, the engines, the events.
+    pub(crate) fn restart(&self) -> Result {
+        let dev = self.dev();
+        let r = self.regs();
+        if self.queues_up && !self.cpu.is_disabled() {
+            let _ = self.send(Packet::new(op::DISABLE_PCI_ACCESS, 0), cpucp::MSG_TIMEOUT);
+        }
+        r.wr(regs::PSOC_TIMESTAMP_CNTCR, 0);
+        let mut caps = self.caps;
+        boot::hard_reset(dev, r, &mut caps)?;
+        {
+            // Hold the MMU lock so that a mapping cannot slip between the clearing of the
+            // tables and their restoration.
+            let mut st = self.mmu.lock();
+            self.boot_device(&mut caps)?;
+            let sink = HbmSink { hbm: &self.hbm };
+            st.tables.restore(&sink)?;
+            self.flush_ptes();
+            self.invalidate(&mut st)?;
+        }
+        self.cpu.set_eq_index_check(self.caps.app_sts0);
+        self.cpu_test()?;
+        self.start_engines()?;
+        self.enable_events();
+        Ok(())
+    }
+
+    /// Register set-up upstream does when a user context opens: DMA write completions go to
+    /// the east-north sync objects, the arbiters are off. Done at bring-up here, since the
+    /// values do not depend on the context.
+    fn user_engines_init(&self) {
+        let r = self.regs();
+        for n in 0..DMA_ENGINES {
+            let core = regs::DMA0_CORE + n * regs::DMA_STRIDE;
+            let sob = regs::CFG_BASE + u64::from(regs::SM_E_N_SOB_OBJ_0) + 4 * u64::from(n);
+            r.wr(core + regs::CORE_WR_COMP_ADDR_LO, sob as u32);
+            r.wr(core + regs::CORE_WR_COMP_ADDR_HI, (sob >> 32) as u32);
+            // Add 1.
+            r.wr(core + regs::CORE_WR_COMP_WDATA, 0x8000_0001);
+            r.wr(regs::DMA0_QM + n * regs::DMA_STRIDE + regs::QM_ARB_CFG_0, 0);
+        }
+    }
+
+    /// Runs `packets` (whole packets, at most [`KJOB_CB_BYTES`] - 16 bytes) as a driver job on
+    /// external queue `q`, with the secure properties, and waits up to `timeout` for the
+    /// fence it writes at the end. Upstream's `send_job_on_qman0` and queue test.
+    pub(crate) fn kernel_job(&self, q: usize, packets: &[u8], timeout: Delta) -> Result {
+        let dev = self.dev();
+        let n = packets.len();
+        if n % 8 != 0 || n + 16 > KJOB_CB_BYTES {
+            return Err(EINVAL);
+        }
+        let base = self.kjob.dma_address() + crate::cpucp::HOST_PHYS_BASE;
+        let fence_addr = base + KJOB_FENCE_OFF as u64;
+        let mut cs = self.cs.lock();
+        if cs.queues.free(q) == 0 {
+            return Err(EBUSY);
+        }
+        let words = self.kjob.as_mut_ptr().cast::<u32>();
+        let mut tail = [0u8; 16];
+        queues::put_msg_prot(
+            &mut tail,
+            queues::MSG_PROT_MB | queues::EB,
+            queues::TEST_FENCE,
+            fence_addr,
+        );
+        for (i, chunk) in Iterator::chain(packets.chunks(4), tail.chunks(4)).enumerate() {
+            let w = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+            // SAFETY: `i < KJOB_CB_BYTES / 4` (checked above); the device does not read the
+            // CB area until the BD below, and the driver's jobs are serialised by `cs`.
+            unsafe { words.add(i).write_volatile(w) };
+        }
+        // SAFETY: the fence word is inside the allocation; the device writes it only after
+        // the BD below.
+        unsafe { words.add(KJOB_FENCE_OFF / 4).write_volatile(0) };
+        cs.queues.push(self.regs(), q, base, (n + 16) as u32, None);
+        let start = Instant::<Monotonic>::now();
+        loop {
+            // SAFETY: as above; the device writes the word once.
+            let v = unsafe { words.add(KJOB_FENCE_OFF / 4).read_volatile() };
+            if v == queues::TEST_FENCE {
+                cs.queues.retire(q);
+                return Ok(());
+            }
+            if start.elapsed() > timeout {
+                dev_err!(dev, "driver job on queue {} did not finish\n", q);
+                return Err(EIO);
+            }
+            kernel::time::delay::fsleep(Delta::from_micros(100));
+        }
+    }
+
+    /// Upstream's queue test: a job that only writes its fence.
+    fn test_queue(&self, q: usize) -> Result {
+        self.kernel_job(q, &[], QUEUE_TEST_TIMEOUT)
+            .inspect_err(|_| dev_err!(self.dev(), "external queue {} failed its test\n", q))
+    }
+
+    /// Clears the sync objects and monitors a user context may use, as upstream does when a
+    /// context opens: with `MSG_LONG` writes from a driver job on queue 0.
+    pub(crate) fn clear_sync_manager(&self) -> Result {
+        let mut batch = KVec::with_capacity(KJOB_CB_BYTES - 16, GFP_KERNEL)?;
+        let flush = |batch: &mut KVec<u8>| -> Result {
+            if !batch.is_empty() {
+                self.kernel_job(0, batch, KJOB_TIMEOUT)?;
+                batch.clear();
+            }
+            Ok(())
+        };
+        // Blocks east-north, east-south, west-north whole; west-south from the first user
+        // object and monitor.
+        let blocks: [(u32, u32, u32); 4] = [
+            (0x4F_0000, 0, 0),
+            (0x4B_0000, 0, 0),
+            (0x4D_0000, 0, 0),
+            (
+                0x49_0000,
+                uapi::GAUDI_FIRST_AVAILABLE_W_S_SYNC_OBJECT,
+                uapi::GAUDI_FIRST_AVAILABLE_W_S_MONITOR,
+            ),
+        ];
+        for (blk, first_sob, first_mon) in blocks {
+            let sobs = (first_sob..2048).map(|i| blk + 0x2000 + 4 * i);
+            let mons = (first_mon..512).map(|i| blk + 0x6000 + 4 * i);
+            for reg in Iterator::chain(sobs, mons) {
+                if batch.len() + 16 > KJOB_CB_BYTES - 16 {
+                    flush(&mut batch)?;
+                }
+                let mut p = [0u8; 16];
+                queues::put_msg_prot(
+                    &mut p,
+                    MSG_LONG_ALL_BARRIERS,
+                    0,
+                    regs::CFG_BASE + u64::from(reg),
+                );
+                batch.extend_from_slice(&p, GFP_KERNEL)?;
+            }
+        }
+        flush(&mut batch)
     }
 
     /// Upstream's `mmu_init` and `mmu_prepare`: hop 0 of every ASID (cleared first), the STLB,
@@ -552,9 +747,11 @@ impl<'bound> Gaudi<'bound> {
         self.cpu.is_disabled()
     }
 
-    /// Whether the device can take work: its CPU answers and no event called for a reset.
+    /// Whether the device can take work: its CPU answers, no reset is running or due.
     pub(crate) fn operational(&self) -> bool {
-        !self.cpu.is_disabled() && !self.stats.needs_reset.load(Ordering::Relaxed)
+        !self.cpu.is_disabled()
+            && !self.stats.needs_reset.load(Ordering::Relaxed)
+            && !self.stats.in_reset.load(Ordering::Relaxed)
     }
 
     /// How many events of type `t` arrived.
@@ -636,13 +833,9 @@ impl Gaudi<'_> {
         let count = self.cpu.event_count(usize::from(kind));
         match events::action(kind) {
             Action::Reset => {
-                dev_err!(
-                    dev,
-                    "event {} calls for a hard reset, which this driver cannot do yet; \
-                     the device needs a reset (rebind it)\n",
-                    kind
-                );
+                dev_err!(dev, "event {} calls for a hard reset\n", kind);
                 self.stats.needs_reset.store(true, Ordering::Relaxed);
+                self.request_reset();
             }
             Action::Unmask => {
                 // The first few of each type are reported; HW_EVENTS counts them all.
@@ -693,6 +886,11 @@ impl irq::ThreadedHandler for Gaudi<'_> {
     }
 
     fn handle_threaded(&self) -> irq::IrqReturn {
+        // A reset rebuilds the queues; what is left on them is aborted by it.
+        if self.stats.in_reset.load(Ordering::Relaxed) {
+            return irq::IrqReturn::Handled;
+        }
+        self.reap_cs();
         self.cpu
             .drain_events(self.dev(), self.regs(), &mut |kind| self.handle_event(kind));
         irq::IrqReturn::Handled

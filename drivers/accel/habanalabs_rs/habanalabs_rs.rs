@@ -22,7 +22,9 @@ use kernel::{
 
 mod bars;
 mod boot;
+mod cb;
 mod cpucp;
+mod cs;
 mod elbi;
 mod events;
 mod gaudi;
@@ -31,7 +33,9 @@ mod info;
 mod memory;
 mod mmu;
 mod node;
+mod queues;
 mod regs;
+mod reset;
 mod sysfs;
 mod va;
 
@@ -210,7 +214,10 @@ impl pci::Driver for HlDriver {
                     g.enable_events();
                     // SAFETY: the registration is a field of the device data, which the driver
                     // core drops on unbind; it is never forgotten.
-                    unsafe { drm::Registration::new(bound, unregistered, GaudiRef(g), 0)? }
+                    let reg =
+                        unsafe { drm::Registration::new(bound, unregistered, GaudiRef(g), 0)? };
+                    g.watchdog.start(reg.ioctl_device().into());
+                    reg
                 },
                 attrs: {
                     // SAFETY: as for `node`: `irq` is initialised, pinned, and dropped after
@@ -239,11 +246,24 @@ impl pci::Driver for HlDriver {
     }
 
     fn unbind<'bound>(pdev: &'bound pci::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        let g = this.irq.handler();
         dev_info!(
             pdev,
             "unbinding after {} interrupts\n",
-            this.irq.handler().stats.interrupts.load(Ordering::Relaxed)
+            g.stats.interrupts.load(Ordering::Relaxed)
         );
+        // No new work, no reset from now on; what runs is aborted, so that waiters and closing
+        // files do not hold the unplug of the node up.
+        g.stats.needs_reset.store(true, Ordering::Relaxed);
+        g.watchdog.stop();
+        let aborted = g.abort_all(None);
+        if aborted > 0 {
+            dev_warn!(
+                pdev,
+                "{} command submissions aborted by the unbind\n",
+                aborted
+            );
+        }
     }
 }
 

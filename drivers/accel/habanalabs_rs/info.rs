@@ -23,15 +23,15 @@ use kernel::{
 };
 
 /// Gaudi's memory map as user space sees it (`hl_info_hw_ip_info`).
-mod map {
+pub(crate) mod map {
     /// Start of user SRAM: SRAM base plus the 128 bytes the driver reserves.
-    pub(super) const SRAM_USER_BASE: u64 = 0x7F_F000_0080;
+    pub(crate) const SRAM_USER_BASE: u64 = 0x7F_F000_0080;
     /// User SRAM size.
-    pub(super) const SRAM_USER_SIZE: u32 = 0x140_0000 - 0x80;
+    pub(crate) const SRAM_USER_SIZE: u32 = 0x140_0000 - 0x80;
     /// HBM below this is the driver's (MMU page tables, firmware).
-    pub(super) const DRAM_USER_BASE: u64 = 0x2000_0000;
+    pub(crate) const DRAM_USER_BASE: u64 = 0x2000_0000;
     /// HBM size of a Gaudi.
-    pub(super) const DRAM_SIZE: u64 = 0x8_0000_0000;
+    pub(crate) const DRAM_SIZE: u64 = 0x8_0000_0000;
     /// User HBM: from the user base to the end, rounded down to 2 MiB.
     pub(super) const DRAM_USER_SIZE: u64 = (DRAM_SIZE - DRAM_USER_BASE) & !(0x20_0000 - 1);
     /// HBM page size.

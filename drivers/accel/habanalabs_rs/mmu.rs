@@ -125,6 +125,25 @@ impl Tables {
         })
     }
 
+    /// Writes every table from the shadow to the device: hop 0 of each ASID and every hop of
+    /// the pool in use (after a reset cleared the device's copy).
+    pub(crate) fn restore(&self, sink: &dyn PteSink) -> Result {
+        for asid in 0..MAX_ASID {
+            for (i, &pte) in self.hop0[asid].iter().enumerate() {
+                sink.write_pte(hop0_addr(asid) + i as u64 * 8, pte)?;
+            }
+        }
+        for (slot, hop) in self.pool.iter().enumerate() {
+            if let Some(h) = hop {
+                let base = HOPS_BASE + slot as u64 * HOP_SIZE;
+                for (i, &pte) in h.ptes.iter().enumerate() {
+                    sink.write_pte(base + i as u64 * 8, pte)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Hops of the pool in use.
     pub(crate) fn hops_in_use(&self) -> usize {
         self.pool.iter().filter(|h| h.is_some()).count()

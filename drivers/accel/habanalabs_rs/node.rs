@@ -7,20 +7,24 @@
 //! gets the single user ASID. Closing the file (or the death of its process, which closes it)
 //! releases both.
 
+use crate::cb::CbTable;
+use crate::cs::CtxCs;
 use crate::gaudi::Gaudi;
 use crate::mmu::PageSize;
 use crate::va::{VaSpace, HOST_VA_END, HOST_VA_START};
-use crate::{info, memory};
+use crate::{cb, cs, info, memory};
 use kernel::{
     devres::Devres,
     drm::{self, gem},
-    mm::pin::DmaMappedPages,
+    mm::{pin::DmaMappedPages, virt::VmaNew},
     new_mutex, pci,
     prelude::*,
     sync::{aref::ARef, Mutex},
     time::{Instant, Monotonic},
-    uapi,
 };
+
+/// How long closing a context waits for its CSs in flight before resetting the device.
+const CLOSE_GRACE: kernel::time::Delta = kernel::time::Delta::from_secs(1);
 
 /// Number of ASIDs Gaudi's MMU has; ASID 0 belongs to the driver and the device CPU.
 pub(crate) const MAX_ASID: u32 = 2;
@@ -105,6 +109,12 @@ pub(crate) struct HlFile {
     /// Mappings and accounting.
     #[pin]
     pub(crate) mem: Mutex<CtxMem>,
+    /// Command buffers by id.
+    #[pin]
+    pub(crate) cbs: Mutex<CbTable>,
+    /// Sequence numbers and fences of command submissions.
+    #[pin]
+    pub(crate) cs: Mutex<CtxCs>,
 }
 
 impl HlFile {
@@ -151,6 +161,7 @@ impl drm::file::DriverFile for HlFile {
         };
         let init = || -> Result<Pin<KBox<Self>>> {
             let va = VaSpace::new(HOST_VA_START, HOST_VA_END)?;
+            let window = CtxCs::new()?;
             KBox::try_pin_init(
                 try_pin_init!(HlFile {
                     drm: device.into(),
@@ -160,6 +171,8 @@ impl drm::file::DriverFile for HlFile {
                         maps: KVec::new(),
                         dram: 0,
                     }),
+                    cbs <- new_mutex!(CbTable::default()),
+                    cs <- new_mutex!(window),
                 }),
                 GFP_KERNEL,
             )
@@ -168,6 +181,33 @@ impl drm::file::DriverFile for HlFile {
     }
 
     fn close(self: Pin<&Self>, device: &drm::Device<HlDrm, drm::Ioctl>) {
+        // Jobs still running may use the context's mappings: give them a moment to end. What
+        // is still running after it (a hung queue, a process killed mid-work) is aborted by a
+        // reset, as upstream resets a device that is not idle once its context is gone.
+        let start = Instant::<Monotonic>::now();
+        let all_done = match self.cs.lock().unfinished() {
+            Ok(pending) => pending.iter().all(|f| f.wait_until(start, CLOSE_GRACE)),
+            Err(e) => {
+                dev_err!(
+                    device.as_ref(),
+                    "cannot list the CSs in flight at close: {:?}\n",
+                    e
+                );
+                false
+            }
+        };
+        if !all_done {
+            if let Some(guard) = device.registration_guard() {
+                guard.registration_data_with(|g| {
+                    dev_warn!(
+                        g.0.bound(),
+                        "context closed with command submissions in flight; resetting\n"
+                    );
+                    g.0.reset(None);
+                });
+            }
+        }
+        self.cbs.lock().clear();
         let mut maps = core::mem::take(&mut self.mem.lock().maps);
         // While the device is bound, take the context's translations out of the MMU, then
         // unmap and unpin the pages behind them.
@@ -202,6 +242,10 @@ impl drm::file::DriverFile for HlFile {
             let _ = orphans.push_within_capacity(m);
         }
     }
+
+    fn mmap(self: Pin<&Self>, device: &drm::Device<HlDrm>, vma: &VmaNew) -> Result {
+        cb::mmap(device.as_ref().as_ref(), self.get_ref(), vma)
+    }
 }
 
 /// Gives a context's ASID back and marks the compute context closed.
@@ -235,18 +279,6 @@ impl gem::DriverObject for NoGem {
     }
 }
 
-/// Command buffers and submission come with command submission support; until then these
-/// ioctls are refused.
-fn not_yet<T>(
-    _dev: &drm::Device<HlDrm, drm::Registered>,
-    g: &GaudiRef<'_>,
-    _args: &mut T,
-    _file: &drm::File<HlFile>,
-) -> Result<u32> {
-    dev_dbg!(g.0.bound(), "command submission is not implemented yet\n");
-    Err(EOPNOTSUPP)
-}
-
 #[vtable]
 impl drm::Driver for HlDrm {
     type Data = Shared;
@@ -267,9 +299,9 @@ impl drm::Driver for HlDrm {
 
     kernel::declare_drm_ioctls! {
         (HL_INFO, hl_info_args, 0, info::ioctl),
-        (HL_CB, hl_cb_args, 0, not_yet::<uapi::hl_cb_args>),
-        (HL_CS, hl_cs_args, 0, not_yet::<uapi::hl_cs_args>),
-        (HL_WAIT_CS, hl_wait_cs_args, 0, not_yet::<uapi::hl_wait_cs_args>),
+        (HL_CB, hl_cb_args, 0, cb::ioctl),
+        (HL_CS, hl_cs_args, 0, cs::ioctl),
+        (HL_WAIT_CS, hl_wait_cs_args, 0, cs::wait_ioctl),
         (HL_MEMORY, hl_mem_args, 0, memory::ioctl),
     }
 }

@@ -21,6 +21,15 @@ register! {
     }
 }
 
+/// A PCIe wrapper register: reading it flushes the host's posted writes to the device
+/// (upstream's `hbw_flush_reg` on Gaudi).
+pub(crate) const PCIE_WRAP_RR_ELBI_RD_SEC_REG_CTRL: u32 = 0xC0_1208;
+
+/// Device address of the register space; packets address registers from it.
+pub(crate) const CFG_BASE: u64 = 0x7F_FC00_0000;
+/// `PCIE_CORE_MSI_REQ`, relative to `CFG_BASE`: writing 1 sends the device's MSI.
+pub(crate) const MSI_REQ: u32 = 0xC0_4100;
+
 /// The configuration BAR, with its size known at compile time.
 pub(crate) type CfgBar<'a> = pci::Bar<'a, { CFG_BAR_SIZE }>;
 
@@ -134,6 +143,93 @@ pub(crate) const fn dma_qm_non_secure_props(n: u32) -> u32 {
 pub(crate) const fn dma_core_non_secure_props(n: u32) -> u32 {
     0x50_00F4 + n * 0x2_0000
 }
+
+/// Distance between the register blocks of consecutive DMA engines (QMAN and core alike).
+pub(crate) const DMA_STRIDE: u32 = 0x2_0000;
+/// `DMA0_QM` block; the registers below are offsets into a DMA QMAN block.
+pub(crate) const DMA0_QM: u32 = 0x50_8000;
+/// `DMA0_CORE` block; the `CORE_*` registers below are offsets into a DMA core block.
+pub(crate) const DMA0_CORE: u32 = 0x50_0000;
+
+/// QMAN enables: PQ fetcher [3:0], CQ fetcher [8:4], command parser [13:9].
+pub(crate) const QM_GLBL_CFG0: u32 = 0x000;
+/// QMAN stop and flush bits, same layout as `GLBL_CFG0` (plus flushes above bit 16).
+pub(crate) const QM_GLBL_CFG1: u32 = 0x004;
+/// Which fetchers and parsers are trusted (run with the secure properties).
+pub(crate) const QM_GLBL_PROT: u32 = 0x008;
+/// Which errors are reported and which stop the QMAN.
+pub(crate) const QM_GLBL_ERR_CFG: u32 = 0x00C;
+/// Per-stream PQ base, low half (stream `s` at `+ 4 * s`; the same for the next five).
+pub(crate) const QM_PQ_BASE_LO: u32 = 0x070;
+/// PQ base, high half.
+pub(crate) const QM_PQ_BASE_HI: u32 = 0x080;
+/// log2 of the PQ's number of entries.
+pub(crate) const QM_PQ_SIZE: u32 = 0x090;
+/// PQ producer index: the doorbell.
+pub(crate) const QM_PQ_PI: u32 = 0x0A0;
+/// PQ consumer index.
+pub(crate) const QM_PQ_CI: u32 = 0x0B0;
+/// Message bases 0-3 the `MSG_SHORT` packets address (low halves; high halves at +0x14).
+pub(crate) const QM_CP_MSG_BASE_LO: [u32; 4] = [0x228, 0x250, 0x278, 0x2A0];
+/// Offsets into the DMA core where `LIN_DMA` puts its size, source and destination.
+pub(crate) const QM_CP_LDMA_TSIZE_OFFSET: u32 = 0x2C8;
+/// See [`QM_CP_LDMA_TSIZE_OFFSET`].
+pub(crate) const QM_CP_LDMA_SRC_BASE_LO_OFFSET: u32 = 0x2E0;
+/// See [`QM_CP_LDMA_TSIZE_OFFSET`].
+pub(crate) const QM_CP_LDMA_DST_BASE_LO_OFFSET: u32 = 0x2F4;
+/// Engine-barrier guard of the command parser.
+pub(crate) const QM_CP_BARRIER_CFG: u32 = 0x3F4;
+/// Arbiter configuration.
+pub(crate) const QM_ARB_CFG_0: u32 = 0xA00;
+/// Arbiter watchdog.
+pub(crate) const QM_ARB_SLV_CHOISE_WDT: u32 = 0xB38;
+/// Arbiter error reporting.
+pub(crate) const QM_ARB_ERR_MSG_EN: u32 = 0xBA0;
+/// Where QMAN error messages go, and what they carry.
+pub(crate) const QM_GLBL_ERR_ADDR_LO: u32 = 0xCD0;
+/// See [`QM_GLBL_ERR_ADDR_LO`].
+pub(crate) const QM_GLBL_ERR_ADDR_HI: u32 = 0xCD4;
+/// See [`QM_GLBL_ERR_ADDR_LO`].
+pub(crate) const QM_GLBL_ERR_WDATA: u32 = 0xCD8;
+
+/// DMA core enable.
+pub(crate) const CORE_CFG_0: u32 = 0x000;
+/// DMA core halt.
+pub(crate) const CORE_CFG_1: u32 = 0x004;
+/// Outstanding low-bandwidth transactions.
+pub(crate) const CORE_LBW_MAX_OUTSTAND: u32 = 0x008;
+/// Write-completion message data and address.
+pub(crate) const CORE_WR_COMP_WDATA: u32 = 0x07C;
+/// See [`CORE_WR_COMP_WDATA`].
+pub(crate) const CORE_WR_COMP_ADDR_LO: u32 = 0x080;
+/// See [`CORE_WR_COMP_WDATA`].
+pub(crate) const CORE_WR_COMP_ADDR_HI: u32 = 0x084;
+/// Whether the core's transactions are secure.
+pub(crate) const CORE_PROT: u32 = 0x0B8;
+/// Properties of secure transactions (bit 10: MMU bypass).
+pub(crate) const CORE_SECURE_PROPS: u32 = 0x0F0;
+/// Read request limits.
+pub(crate) const CORE_RD_MAX_OUTSTAND: u32 = 0x100;
+/// See [`CORE_RD_MAX_OUTSTAND`].
+pub(crate) const CORE_RD_MAX_SIZE: u32 = 0x104;
+/// Error reporting and stop-on-error.
+pub(crate) const CORE_ERR_CFG: u32 = 0x160;
+/// Where core error messages go, and what they carry.
+pub(crate) const CORE_ERRMSG_ADDR_LO: u32 = 0x170;
+/// See [`CORE_ERRMSG_ADDR_LO`].
+pub(crate) const CORE_ERRMSG_ADDR_HI: u32 = 0x174;
+/// See [`CORE_ERRMSG_ADDR_LO`].
+pub(crate) const CORE_ERRMSG_WDATA: u32 = 0x178;
+
+/// Sync manager blocks (east-north, west-south): the first sync object, and the first
+/// monitor's payload address.
+pub(crate) const SM_E_N_SOB_OBJ_0: u32 = 0x4F_2000;
+/// See [`SM_E_N_SOB_OBJ_0`].
+pub(crate) const SM_E_N_MON_PAY_ADDRL_0: u32 = 0x4F_4000;
+/// See [`SM_E_N_SOB_OBJ_0`].
+pub(crate) const SM_W_S_SOB_OBJ_0: u32 = 0x49_2000;
+/// See [`SM_E_N_SOB_OBJ_0`].
+pub(crate) const SM_W_S_MON_PAY_ADDRL_0: u32 = 0x49_4000;
 
 /// The GIC's "set SPI" register: writing an SPI number interrupts the device CPU.
 pub(crate) const GIC_SETSPI_NSR: u32 = 0x80_0040;

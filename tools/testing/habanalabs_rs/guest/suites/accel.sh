@@ -156,22 +156,6 @@ test_missing_firmware_fails_probe_cleanly() {
 	$T version
 }
 
-test_fatal_event_marks_the_device_for_reset() {
-	d=$(first_gaudi)
-	[ "$($T print-status)" = 0 ] || fail "device not operational to begin with"
-	# DEV_RESET_REQ (646): the firmware asks for a hard reset.
-	model_ctl 0 event 646 > /dev/null || fail "event not delivered"
-	sleep 1
-	[ "$($T print-status)" = 3 ] || fail "status $($T print-status), want NEEDS_RESET (3)"
-	[ "$(cat /sys/bus/pci/devices/$d/status)" = "Needs reset" ] || fail "sysfs status: $(cat /sys/bus/pci/devices/$d/status)"
-	$T refused-while-sick
-	dmesg | grep -q "event 646 calls for a hard reset" || fail "no clear error"
-	# Rebinding resets the device; it is operational again.
-	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/unbind
-	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind || fail "rebind failed"
-	[ "$($T print-status)" = 0 ] || fail "not operational after rebind"
-}
-
 test_corrupt_firmware_is_refused() {
 	d=$(first_gaudi)
 	cp $FW/gaudi-fit.itb /tmp/good.itb
