@@ -11,12 +11,13 @@ export HLRS_CACHE
 S := tools/testing/habanalabs_rs/scripts
 T := tools/testing/habanalabs_rs
 
-.PHONY: help run check kernel module model deps qemu shell guest-run clippy
+.PHONY: help run check bench kernel module model deps qemu shell guest-run clippy
 
 help:
 	@echo "make run                  boot an emulated Gaudi, load the driver, show what happened"
 	@echo "make check                every test; ends with 'N passed, N failed'"
-	@echo "make check SUITES='...'   only some of: lint model kunit platform accel"
+	@echo "make check SUITES='...'   only some of: lint model kunit platform accel cs"
+	@echo "make bench                CS latency and throughput, DMA bandwidth, with spread"
 	@echo "make kernel               build the test kernel and modules"
 	@echo "make module               rebuild habanalabs_rs.ko after a driver change"
 	@echo "make model                build the emulated Gaudi (hl-model)"
@@ -30,6 +31,9 @@ run:
 
 check:
 	@HLRS_SUITES="$(SUITES)" $(S)/check.sh
+
+bench:
+	@$(S)/bench.sh
 
 deps:
 	@$(S)/host-deps.sh && $(S)/fetch-kernel.sh >/dev/null && $(S)/qemu-root.sh

@@ -48,6 +48,17 @@ rm -f /tmp/map.flag
 wait $pid && say "MEMORY UNMAP: done" || { say "MEMORY UNMAP FAILED"; rc=1; }
 model_ctl 0 mmu-read 1 "$1" 4 > /dev/null 2>&1 && { say "  still mapped after UNMAP"; rc=1; } ||
 	say "  after UNMAP the device faults at $1, as it must"
+# A real workload: command buffers with LIN_DMA packets, submitted on the external queues
+# (DMA0 stream 0 into HBM, DMA1 stream 0 back out), completion by interrupt, WAIT_CS; the
+# bytes that come back are compared with those that went in.
+say "COMMAND SUBMISSION: host -> HBM -> host through the DMA queues, data compared"
+if $T dma 4096 1048576 16777216 > /tmp/dma.out 2>&1; then
+	sed 's/^/RUN:   /' /tmp/dma.out
+else
+	sed 's/^/RUN:   /' /tmp/dma.out; say "  DMA round trip FAILED"; rc=1
+fi
+say "  the device ran $(model_stat 0 cbs) CBs, $(model_stat 0 packets) packets, moved $(model_stat 0 dma_bytes) bytes, sent $(model_stat 0 msi_sent) MSIs"
+say "  interrupts now: $(grep "^ *$(cat /sys/bus/pci/devices/$(gaudi_devices | head -n1)/irq):" /proc/interrupts | tr -s ' ')"
 echo "$(gaudi_devices | head -n1)" > /sys/bus/pci/drivers/habanalabs_rs/unbind
 say "unbound: $(dmesg | grep 'unbinding after' | tail -n1 | sed 's/^\[[^]]*\] //')"
 rmmod habanalabs_rs && say "rmmod habanalabs_rs: ok"

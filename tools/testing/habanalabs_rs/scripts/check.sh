@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: runs every test suite and ends with "N passed, N failed".
-# HLRS_SUITES selects suites (default: "lint model kunit platform accel").
+# HLRS_SUITES selects suites (default: "lint model kunit platform accel cs").
 . "$(dirname "$0")/lib.sh"
 toolchain_env
 S=$HLRS_TOP/tools/testing/habanalabs_rs/scripts
 T=$HLRS_TOP/tools/testing/habanalabs_rs
-suites=${HLRS_SUITES:-lint model kunit platform accel}
+suites=${HLRS_SUITES:-lint model kunit platform accel cs}
 has() { case " $suites " in *" $1 "*) return 0 ;; esac; return 1; }
 passed=0 failed=0 skipped=0
 lines=()
@@ -47,6 +47,7 @@ guest=""
 has kunit && guest="$guest kunit"
 has platform && guest="$guest platform"
 has accel && guest="$guest accel"
+has cs && guest="$guest cs"
 if [ -n "$guest" ]; then
 	"$S/qemu-root.sh"
 	say "kernel: build"
@@ -68,6 +69,7 @@ if [ -n "$guest" ]; then
 		if has kunit && ! echo "$res" | grep -q '^habanalabs_rs_'; then record "kunit (no suite reported)" 0 1; fi
 		if has platform && ! echo "$res" | grep -q '^hlrs_platform:'; then record "hlrs_platform (did not report)" 0 1; fi
 		if has accel && ! echo "$res" | grep -q '^hlrs_accel:'; then record "hlrs_accel (did not report)" 0 1; fi
+		if has cs && ! echo "$res" | grep -q '^hlrs_cs:'; then record "hlrs_cs (did not report)" 0 1; fi
 	else
 		record "vm (boot or job failed; see above)" 0 1
 	fi

@@ -10,5 +10,7 @@ HDR=$HLRS_CACHE/uapi-headers/include
 out=$HLRS_CACHE/selftests
 mkdir -p "$out"
 gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -isystem "$HDR" \
-	-o "$out/hl_selftest" "$T/selftests/hl_selftest.c" >&2 || die "building hl_selftest failed"
+	-o "$out/hl_selftest" "$T/selftests/hl_selftest.c" "$T/selftests/hl_cs.c" >&2 || die "building hl_selftest failed"
+gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -isystem "$HDR" \
+	-o "$out/hl_bench" "$T/selftests/hl_bench.c" >&2 || die "building hl_bench failed"
 echo "$out/hl_selftest"

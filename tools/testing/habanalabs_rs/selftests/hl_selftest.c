@@ -19,10 +19,11 @@
 #include <unistd.h>
 #include <drm/drm.h>
 #include <drm/habanalabs_accel.h>
+#include "hl_common.h"
 
-static int failed;
+int failed;
 
-static void fail(const char *fmt, ...)
+void fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -34,11 +35,9 @@ static void fail(const char *fmt, ...)
 	failed = 1;
 }
 
-#define EXPECT(cond, ...) do { if (!(cond)) fail(__VA_ARGS__); } while (0)
+const char *node = "/dev/accel/accel0";
 
-static const char *node = "/dev/accel/accel0";
-
-static int open_node(void)
+int open_node(void)
 {
 	int fd = open(node, O_RDWR | O_CLOEXEC);
 
@@ -50,7 +49,7 @@ static int open_node(void)
 }
 
 /* INFO with an explicit buffer; returns 0 or -errno. */
-static int info(int fd, uint32_t op, void *buf, uint32_t size, uint32_t arg)
+int info(int fd, uint32_t op, void *buf, uint32_t size, uint32_t arg)
 {
 	struct hl_info_args a;
 
@@ -62,8 +61,6 @@ static int info(int fd, uint32_t op, void *buf, uint32_t size, uint32_t arg)
 	return ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? -errno : 0;
 }
 
-static int mem(int fd, uint32_t op, uint64_t w0, uint64_t w1, uint64_t w2, uint32_t flags,
-	       uint64_t *out);
 
 static int check_version(void)
 {
@@ -424,8 +421,8 @@ static int after_unbind(const char *flag)
 }
 
 /* MEMORY with explicit arguments; returns 0 or -errno and the output word. */
-static int mem(int fd, uint32_t op, uint64_t w0, uint64_t w1, uint64_t w2, uint32_t flags,
-	       uint64_t *out)
+int mem(int fd, uint32_t op, uint64_t w0, uint64_t w1, uint64_t w2, uint32_t flags,
+	uint64_t *out)
 {
 	union hl_mem_args a;
 	int rc;
@@ -442,13 +439,12 @@ static int mem(int fd, uint32_t op, uint64_t w0, uint64_t w1, uint64_t w2, uint3
 	return rc;
 }
 
-static int map_host(int fd, void *buf, uint64_t size, uint64_t hint, uint32_t flags,
-		    uint64_t *va)
+int map_host(int fd, void *buf, uint64_t size, uint64_t hint, uint32_t flags, uint64_t *va)
 {
 	return mem(fd, HL_MEM_OP_MAP, (uintptr_t)buf, hint, size, HL_MEM_USERPTR | flags, va);
 }
 
-static int unmap(int fd, uint64_t va)
+int unmap(int fd, uint64_t va)
 {
 	return mem(fd, HL_MEM_OP_UNMAP, va, 0, 0, 0, NULL);
 }
@@ -481,7 +477,7 @@ static int check_mem_accounting(void)
 	return failed;
 }
 
-static void *buffer(size_t size, size_t align)
+void *buffer(size_t size, size_t align)
 {
 	void *p = NULL;
 
@@ -654,6 +650,8 @@ int main(int argc, char **argv)
 		return map_hold(argv[2], argc > 3);
 	if (!strcmp(argv[1], "after-unbind") && argc > 2)
 		return after_unbind(argv[2]);
+	if (cs_main(argc, argv) != -1)
+		return failed;
 	fprintf(stderr, "unknown check %s\n", argv[1]);
 	return 2;
 }

@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0
+# Command buffers, command submission, waits, timeouts and reset, from user space, on the
+# emulated Gaudi. The checks that need ioctls live in /hlrs/bin/hl_selftest
+# (selftests/hl_cs.c); this file adds the model's faults, killed processes and resets.
+
+T=/hlrs/bin/hl_selftest
+
+# first_gaudi: PCI address of the first Gaudi habanalabs_rs drives (accel0, model device 0).
+first_gaudi() {
+	for d in $(gaudi_devices); do
+		[ "$(bound_driver "$d")" = habanalabs_rs ] && echo "$d" && return
+	done
+}
+
+# reset_count: hard resets of the first device, from sysfs.
+reset_count() { cat /sys/bus/pci/devices/$(first_gaudi)/hard_reset_cnt; }
+
+# wait_line FILE TEXT: waits up to 30 s for TEXT to appear in FILE.
+wait_line() {
+	for i in $(seq 300); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	fail "no '$2' in $1: $(cat "$1")"
+}
+
+# operational: waits up to 60 s for the first device to be operational.
+operational() {
+	for i in $(seq 600); do [ "$($T print-status)" = 0 ] && return 0; sleep 0.1; done
+	fail "device not operational: status $($T print-status)"
+}
+
+test_command_buffers_create_map_destroy() { $T cb; }
+
+test_dma_round_trips_from_4_bytes_to_64_mib() {
+	$T dma 4 8 100 4096 4100 65536 1048576 4194304 16777216 67108864
+	[ "$(model_stat 0 dma_bytes)" -ge $((2 * 67108864)) ] || fail "the device moved $(model_stat 0 dma_bytes) bytes"
+}
+
+test_memset_fills_hbm() { $T memset; }
+test_one_cs_with_a_job_on_every_queue() { $T multi-queue; }
+test_many_cs_in_flight_from_several_processes() { $T many-inflight 4 32; }
+test_malformed_cbs_and_chunks_get_upstream_errno() { $T bad-cs; }
+
+test_waits_poll_time_out_and_are_interrupted() {
+	model_ctl 0 hang 1 on > /dev/null || fail "cannot hang queue 1"
+	rm -f /tmp/unhung
+	$T wait > /tmp/wait.out 2>&1 &
+	pid=$!
+	wait_line /tmp/wait.out "hung CS"
+	# The queue fetches again: the CS left behind completes and the file closes cleanly.
+	model_ctl 0 hang 1 off > /dev/null
+	touch /tmp/unhung
+	wait $pid || { cat /tmp/wait.out; fail "wait checks failed"; }
+	cat /tmp/wait.out
+	[ "$(reset_count)" = 0 ] || fail "a reset happened"
+	rm -f /tmp/unhung
+}
+
+test_full_queue_refuses_with_eagain() {
+	model_ctl 0 hang 3 on > /dev/null || fail "cannot hang queue 3"
+	rm -f /tmp/unhung
+	$T full-queue > /tmp/full.out 2>&1 &
+	pid=$!
+	wait_line /tmp/full.out waiting
+	model_ctl 0 hang 3 off > /dev/null
+	touch /tmp/unhung
+	wait $pid || { cat /tmp/full.out; fail "full-queue checks failed"; }
+	cat /tmp/full.out
+}
+
+test_cs_timeout_resets_the_device_and_it_comes_back() {
+	before=$(reset_count)
+	model_ctl 0 hang 1 on > /dev/null || fail "cannot hang queue 1"
+	$T timeout-reset || fail "timeout checks failed"
+	[ "$(reset_count)" = $((before + 1)) ] || fail "sysfs hard_reset_cnt $(reset_count), was $before"
+	dmesg | grep -q "command submission .* did not finish in 2 s; resetting the device" ||
+		fail "no clear error about the timeout"
+	dmesg | grep -q "device reset and running again" || fail "no report of the reset"
+	# The hang fault went with the reset: queue 1 runs.
+	$T dma 4096
+}
+
+test_killed_process_with_cs_in_flight_is_cleaned_up() {
+	before=$(reset_count)
+	model_ctl 0 hang 2 on > /dev/null || fail "cannot hang queue 2"
+	$T inflight-hold > /tmp/hold.out 2>&1 &
+	pid=$!
+	wait_line /tmp/hold.out ready
+	kill -9 $pid
+	wait $pid 2>/dev/null || true
+	# Its work was aborted by a reset; nothing of it is left and the device works.
+	[ "$(reset_count)" = $((before + 1)) ] || fail "no reset after the kill"
+	operational
+	$T exclusive
+	$T dma 1048576
+}
+
+test_fatal_event_resets_the_device() {
+	before=$(reset_count)
+	# DEV_RESET_REQ (646): the firmware asks for a hard reset.
+	model_ctl 0 event 646 > /dev/null || fail "event not delivered"
+	for i in $(seq 600); do [ "$(reset_count)" = $((before + 1)) ] && break; sleep 0.1; done
+	[ "$(reset_count)" = $((before + 1)) ] || fail "no reset after the event"
+	operational
+	dmesg | grep -q "event 646 calls for a hard reset" || fail "no clear error"
+	$T dma 65536
+}
+
+test_reset_under_load() {
+	before=$(reset_count)
+	$T load 12 > /tmp/load.out 2>&1 &
+	pid=$!
+	sleep 4
+	# DEV_RESET_REQ (646): the firmware asks for a hard reset while four processes submit.
+	model_ctl 0 event 646 > /dev/null || fail "event not delivered"
+	wait $pid || { cat /tmp/load.out; fail "load failed"; }
+	cat /tmp/load.out
+	[ "$(reset_count)" = $((before + 1)) ] || fail "no reset during the load"
+	operational
+	$T dma 65536
+}
+
+test_unbind_with_cs_in_flight() {
+	d=$(first_gaudi)
+	model_ctl 0 hang 2 on > /dev/null || fail "cannot hang queue 2"
+	$T inflight-hold > /tmp/hold.out 2>&1 &
+	pid=$!
+	wait_line /tmp/hold.out ready
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/unbind
+	dmesg | tail -n 20 | grep -q "command submissions aborted by the unbind" ||
+		fail "no report of the aborted work"
+	kill -9 $pid
+	wait $pid 2>/dev/null || true
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind || fail "rebind failed"
+	operational
+	$T dma 4096
+}

@@ -1,0 +1,869 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Command buffers, command submission and waits, from user space, as a runtime uses them:
+ * a CB is created, mapped and filled with packets, submitted on an external queue, waited
+ * for; data goes from host memory into HBM and back, and the bytes are compared.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <drm/drm.h>
+#include <drm/habanalabs_accel.h>
+#include "hl_common.h"
+
+/* Packet opcodes and control bits (the Gaudi packet format). */
+#define OP_WREG_BULK	0x2
+#define OP_MSG_LONG	0x3
+#define OP_CP_DMA	0x5
+#define OP_MSG_PROT	0x7
+#define OP_LIN_DMA	0x9
+#define OP_NOP		0xA
+#define OP_STOP		0xB
+#define OP_WAIT		0xD
+#define LIN_DMA_LIN	(1u << 3)
+#define LIN_DMA_MEMSET	(1u << 4)
+#define CTL_EB		(1u << 29)
+
+/* Where the tests put data in HBM: the start of user HBM. */
+#define HBM_USER	0x20000000ull
+
+/* Queues: DMA0 streams are 0-3, DMA1 streams 4-7. */
+#define Q_H2D		0
+#define Q_D2H		4
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* A mapped command buffer and the packets written into it so far. */
+struct cb {
+	uint64_t handle;
+	uint32_t size;
+	uint8_t *p;
+	uint32_t len;
+};
+
+static int cb_op(int fd, uint32_t op, uint64_t handle, uint32_t size, uint32_t flags,
+		 union hl_cb_args *out)
+{
+	union hl_cb_args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.in.op = op;
+	a.in.cb_handle = handle;
+	a.in.cb_size = size;
+	a.in.flags = flags;
+	rc = ioctl(fd, DRM_IOCTL_HL_CB, &a) ? -errno : 0;
+	if (out)
+		*out = a;
+	return rc;
+}
+
+static void *cb_mmap(int fd, uint64_t handle, size_t len)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)handle);
+}
+
+static int cb_new(int fd, uint32_t size, struct cb *cb)
+{
+	union hl_cb_args a;
+	int rc = cb_op(fd, HL_CB_OP_CREATE, 0, size, 0, &a);
+
+	if (rc)
+		return rc;
+	cb->handle = a.out.cb_handle;
+	cb->size = (size + 4095) & ~4095u;
+	if (!cb->size)
+		cb->size = 4096;
+	cb->len = 0;
+	cb->p = cb_mmap(fd, cb->handle, cb->size);
+	if (cb->p == MAP_FAILED) {
+		rc = -errno;
+		cb_op(fd, HL_CB_OP_DESTROY, cb->handle, 0, 0, NULL);
+		return rc;
+	}
+	return 0;
+}
+
+static void cb_free(int fd, struct cb *cb)
+{
+	munmap(cb->p, cb->size);
+	EXPECT(cb_op(fd, HL_CB_OP_DESTROY, cb->handle, 0, 0, NULL) == 0, "CB DESTROY failed");
+}
+
+static void put32(struct cb *cb, uint32_t v)
+{
+	memcpy(cb->p + cb->len, &v, 4);
+	cb->len += 4;
+}
+
+static void put64(struct cb *cb, uint64_t v)
+{
+	memcpy(cb->p + cb->len, &v, 8);
+	cb->len += 8;
+}
+
+static void pkt_lin_dma(struct cb *cb, uint64_t src, uint64_t dst, uint32_t size, int memset)
+{
+	put32(cb, size);
+	put32(cb, (OP_LIN_DMA << 24) | LIN_DMA_LIN | (memset ? LIN_DMA_MEMSET : 0) | CTL_EB);
+	put64(cb, src);
+	put64(cb, dst);
+}
+
+static void pkt_simple(struct cb *cb, uint32_t op, uint32_t word0)
+{
+	put32(cb, word0);
+	put32(cb, op << 24);
+}
+
+static void pkt_long(struct cb *cb, uint32_t op, uint32_t value, uint64_t addr)
+{
+	put32(cb, value);
+	put32(cb, op << 24);
+	put64(cb, addr);
+}
+
+/* CS of the given chunks; returns 0 or -errno, the sequence and the status word. */
+static int cs_submit(int fd, struct hl_cs_chunk *chunks, uint32_t n, uint32_t flags,
+		     uint32_t timeout_s, uint64_t *seq, uint32_t *status)
+{
+	union hl_cs_args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.in.chunks_execute = (uintptr_t)chunks;
+	a.in.num_chunks_execute = n;
+	a.in.cs_flags = flags;
+	a.in.timeout = timeout_s;
+	rc = ioctl(fd, DRM_IOCTL_HL_CS, &a) ? -errno : 0;
+	if (seq)
+		*seq = a.out.seq;
+	if (status)
+		*status = a.out.status;
+	return rc;
+}
+
+static int cs_one(int fd, struct cb *cb, uint32_t queue, uint64_t *seq)
+{
+	struct hl_cs_chunk c;
+
+	memset(&c, 0, sizeof(c));
+	c.cb_handle = cb->handle;
+	c.queue_index = queue;
+	c.cb_size = cb->len;
+	return cs_submit(fd, &c, 1, 0, 0, seq, NULL);
+}
+
+/* WAIT_CS; returns 0 or -errno, and the status. */
+static int cs_wait(int fd, uint64_t seq, uint64_t timeout_us, uint32_t flags,
+		   struct hl_wait_cs_out *out)
+{
+	union hl_wait_cs_args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.in.seq = seq;
+	a.in.timeout_us = timeout_us;
+	a.in.flags = flags;
+	rc = ioctl(fd, DRM_IOCTL_HL_WAIT_CS, &a) ? -errno : 0;
+	if (out)
+		*out = a.out;
+	return rc;
+}
+
+/* Waits up to 10 s for a CS and checks it completed. */
+static int cs_done(int fd, uint64_t seq)
+{
+	struct hl_wait_cs_out o;
+	int rc = cs_wait(fd, seq, 10000000, 0, &o);
+
+	if (rc || o.status != HL_WAIT_CS_STATUS_COMPLETED) {
+		fail("CS %llu: wait rc %d status %u", (unsigned long long)seq, rc, o.status);
+		return -1;
+	}
+	return 0;
+}
+
+static void fill(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245 + 12345;
+		p[i] = seed >> 16;
+	}
+}
+
+/*
+ * Copies `size` bytes from a host buffer into HBM at `hbm` (queue 0) and back into a second
+ * host buffer (queue 4), each through its own CS, and compares.
+ */
+static int round_trip(int fd, size_t size, uint64_t hbm, uint32_t seed)
+{
+	size_t alloc = (size + 4095) & ~4095ul;
+	uint8_t *src = buffer(alloc, 4096), *dst = buffer(alloc, 4096);
+	uint64_t sva, dva, seq;
+	struct cb cb;
+	int ok = 1;
+
+	fill(src, size, seed);
+	memset(dst, 0xa5, alloc);
+	if (map_host(fd, src, alloc, 0, 0, &sva) || map_host(fd, dst, alloc, 0, 0, &dva)) {
+		fail("MAP of %zu bytes failed", alloc);
+		return -1;
+	}
+	if (cb_new(fd, 4096, &cb)) {
+		fail("CB CREATE failed");
+		return -1;
+	}
+	pkt_lin_dma(&cb, sva, hbm, size, 0);
+	if (cs_one(fd, &cb, Q_H2D, &seq) || cs_done(fd, seq))
+		ok = 0;
+	cb.len = 0;
+	pkt_lin_dma(&cb, hbm, dva, size, 0);
+	if (ok && (cs_one(fd, &cb, Q_D2H, &seq) || cs_done(fd, seq)))
+		ok = 0;
+	if (ok && memcmp(src, dst, size)) {
+		size_t i = 0;
+
+		while (src[i] == dst[i])
+			i++;
+		fail("%zu bytes through HBM: byte %zu is %#x, wrote %#x", size, i, dst[i], src[i]);
+		ok = 0;
+	}
+	if (ok && size < alloc && dst[size] != 0xa5) {
+		fail("%zu bytes through HBM: the byte after them was written", size);
+		ok = 0;
+	}
+	cb_free(fd, &cb);
+	EXPECT(unmap(fd, sva) == 0 && unmap(fd, dva) == 0, "UNMAP failed");
+	free(src);
+	free(dst);
+	return ok ? 0 : -1;
+}
+
+static int check_dma(int argc, char **argv)
+{
+	int fd = open_node();
+
+	for (int i = 2; i < argc; i++) {
+		size_t size = strtoul(argv[i], NULL, 0);
+		double t = now_s();
+
+		if (round_trip(fd, size, HBM_USER + 0x1000 * i, i) == 0)
+			printf("%zu bytes host -> HBM -> host: equal (%.3f s)\n", size,
+			       now_s() - t);
+	}
+	close(fd);
+	return failed;
+}
+
+static int check_memset(void)
+{
+	int fd = open_node();
+	size_t size = 1 << 20;
+	uint8_t *dst = buffer(size, 4096);
+	uint64_t dva, seq, pattern = 0x1122334455667788ull;
+	struct cb cb;
+
+	memset(dst, 0, size);
+	EXPECT(map_host(fd, dst, size, 0, 0, &dva) == 0, "MAP failed");
+	EXPECT(cb_new(fd, 4096, &cb) == 0, "CB CREATE failed");
+	pkt_lin_dma(&cb, pattern, HBM_USER, size, 1);
+	pkt_lin_dma(&cb, HBM_USER, dva, size, 0);
+	EXPECT(cs_one(fd, &cb, Q_H2D, &seq) == 0, "CS failed");
+	cs_done(fd, seq);
+	for (size_t i = 0; i < size; i += 8) {
+		if (memcmp(dst + i, &pattern, 8)) {
+			fail("memset: word at %zu is %#llx", i, *(unsigned long long *)(dst + i));
+			break;
+		}
+	}
+	cb_free(fd, &cb);
+	EXPECT(unmap(fd, dva) == 0, "UNMAP failed");
+	close(fd);
+	return failed;
+}
+
+static int check_cb(void)
+{
+	int fd = open_node();
+	union hl_cb_args a;
+	struct cb cb;
+	uint8_t *p, *q;
+
+	/* Sizes: 0 is a page, the largest is HL_MAX_CB_SIZE. */
+	EXPECT(cb_op(fd, HL_CB_OP_CREATE, 0, HL_MAX_CB_SIZE + 1, 0, &a) == -EINVAL,
+	       "CB above HL_MAX_CB_SIZE accepted");
+	EXPECT(a.out.cb_handle == 0, "refused CREATE returned a handle");
+	EXPECT(cb_op(fd, HL_CB_OP_CREATE, 0, 4096, HL_CB_FLAGS_MAP, NULL) == -EINVAL,
+	       "HL_CB_FLAGS_MAP accepted on Gaudi");
+	EXPECT(cb_op(fd, 3, 0, 4096, 0, NULL) == -EINVAL, "unknown CB op accepted");
+	EXPECT(cb_op(fd, HL_CB_OP_CREATE, 0, 0, 0, &a) == 0, "CB of size 0 refused");
+	EXPECT((a.out.cb_handle >> 59) == 2 && (a.out.cb_handle & 0xfff) == 0,
+	       "handle %#llx is not an upstream CB mmap offset",
+	       (unsigned long long)a.out.cb_handle);
+	p = cb_mmap(fd, a.out.cb_handle, 8192);
+	EXPECT(p == MAP_FAILED && errno == EINVAL, "mmap of 2 pages of a 1-page CB accepted");
+	p = cb_mmap(fd, a.out.cb_handle, 4096);
+	EXPECT(p != MAP_FAILED, "mmap of the CB failed: %s", strerror(errno));
+	q = cb_mmap(fd, a.out.cb_handle, 4096);
+	EXPECT(q == MAP_FAILED && errno == EINVAL, "second mmap of a mapped CB accepted");
+	EXPECT(cb_mmap(fd, a.out.cb_handle + (1ull << 59), 4096) == MAP_FAILED,
+	       "mmap of an offset of another type accepted");
+	EXPECT(cb_mmap(fd, (2ull << 59) | (999ull << 12), 4096) == MAP_FAILED,
+	       "mmap of an unknown CB accepted");
+	memset(p, 0x5a, 4096);
+	munmap(p, 4096);
+	p = cb_mmap(fd, a.out.cb_handle, 4096);
+	EXPECT(p != MAP_FAILED && p[0] == 0x5a && p[4095] == 0x5a,
+	       "CB contents lost between two mappings");
+	/* Destroying a mapped CB drops the handle; the memory stays until the mapping goes. */
+	EXPECT(cb_op(fd, HL_CB_OP_DESTROY, a.out.cb_handle, 0, 0, NULL) == 0, "DESTROY failed");
+	EXPECT(cb_op(fd, HL_CB_OP_DESTROY, a.out.cb_handle, 0, 0, NULL) == -EINVAL,
+	       "second DESTROY accepted");
+	EXPECT(cb_op(fd, HL_CB_OP_INFO, a.out.cb_handle, 0, 0, NULL) == -EINVAL,
+	       "INFO of a destroyed CB accepted");
+	p[100] = 1;
+	EXPECT(p[100] == 1 && p[99] == 0x5a, "mapping of a destroyed CB broken");
+	munmap(p, 4096);
+
+	EXPECT(cb_new(fd, 100, &cb) == 0, "CB of 100 bytes refused");
+	EXPECT(cb_op(fd, HL_CB_OP_INFO, cb.handle, 0, 0, &a) == 0 && a.out.usage_cnt == 0,
+	       "INFO usage of an idle CB: %u", a.out.usage_cnt);
+	EXPECT(cb_op(fd, HL_CB_OP_INFO, cb.handle, 0, HL_CB_FLAGS_GET_DEVICE_VA, NULL) == -EINVAL,
+	       "GET_DEVICE_VA of an unmapped CB accepted");
+	/* The same id goes to the next CB once it is free, as upstream's idr does. */
+	cb_free(fd, &cb);
+	EXPECT(cb_op(fd, HL_CB_OP_CREATE, 0, 64, 0, &a) == 0, "CREATE failed");
+	EXPECT(a.out.cb_handle == cb.handle, "CB id not reused: %#llx then %#llx",
+	       (unsigned long long)cb.handle, (unsigned long long)a.out.cb_handle);
+	/* A CB left behind is freed at close. */
+	close(fd);
+	return failed;
+}
+
+/* One malformed submission: the errno, a status word of -errno and no sequence. */
+static void refused(int fd, struct hl_cs_chunk *c, uint32_t n, uint32_t flags, int want,
+		    const char *what)
+{
+	uint64_t seq = 0;
+	uint32_t status = 0;
+	int rc = cs_submit(fd, c, n, flags, 0, &seq, &status);
+
+	EXPECT(rc == want, "%s: rc %d, want %d", what, rc, want);
+	if (want != -EAGAIN)
+		EXPECT(seq == UINT64_MAX && status == (uint32_t)want,
+		       "%s: seq %#llx status %d", what, (unsigned long long)seq, (int)status);
+}
+
+static int check_bad_cs(void)
+{
+	int fd = open_node();
+	struct hl_cs_chunk c, many[HL_MAX_JOBS_PER_CS + 1];
+	union hl_cs_args a;
+	struct cb cb;
+	uint64_t seq, first;
+
+	EXPECT(cb_new(fd, 4096, &cb) == 0, "CB CREATE failed");
+	memset(&c, 0, sizeof(c));
+	c.cb_handle = cb.handle;
+	c.queue_index = Q_H2D;
+
+#define BAD_PACKET(emit, want, what) do {		\
+		cb.len = 0;				\
+		pkt_simple(&cb, OP_NOP, 0);		\
+		emit;					\
+		c.cb_size = cb.len;			\
+		refused(fd, &c, 1, 0, want, what);	\
+	} while (0)
+	BAD_PACKET(pkt_long(&cb, OP_MSG_PROT, 1, 0x7ffcc04100ull), -EPERM, "MSG_PROT");
+	BAD_PACKET(pkt_long(&cb, OP_CP_DMA, 64, 0x1000000000000ull), -EPERM, "CP_DMA");
+	BAD_PACKET(pkt_simple(&cb, OP_STOP, 0), -EPERM, "STOP");
+	BAD_PACKET(pkt_simple(&cb, OP_WREG_BULK, 0), -EPERM, "WREG_BULK");
+	BAD_PACKET(pkt_long(&cb, 0xF, 1, 0), -EPERM, "LOAD_AND_EXE into the destination");
+	BAD_PACKET(pkt_simple(&cb, OP_WAIT, 0), -EINVAL, "WAIT");
+	BAD_PACKET(pkt_simple(&cb, 0xE, 0), -EINVAL, "opcode 0xE");
+	BAD_PACKET(pkt_simple(&cb, 0, 0), -EINVAL, "opcode 0");
+	BAD_PACKET(pkt_lin_dma(&cb, 0x1000000000000ull, 0x10000000, 4096, 0), -EFAULT,
+		   "LIN_DMA into the driver's HBM");
+	BAD_PACKET(pkt_lin_dma(&cb, 0x7ff0000000ull, HBM_USER, 64, 0), -EFAULT,
+		   "LIN_DMA from reserved SRAM");
+	BAD_PACKET(pkt_long(&cb, OP_MSG_LONG, 0, 0x7ffcc1100cull), -EFAULT,
+		   "MSG_LONG to an MMU register");
+	/* A packet cut by the chunk's size. */
+	cb.len = 0;
+	pkt_lin_dma(&cb, 0x1000000000000ull, HBM_USER, 64, 0);
+	c.cb_size = 16;
+	refused(fd, &c, 1, 0, -EINVAL, "truncated LIN_DMA");
+	c.cb_size = 12;
+	refused(fd, &c, 1, 0, -EINVAL, "CB size not a whole number of packets");
+
+	/* Chunks. */
+	cb.len = 0;
+	pkt_simple(&cb, OP_NOP, 0);
+	c.cb_size = 0;
+	refused(fd, &c, 1, 0, -EINVAL, "CB size 0");
+	c.cb_size = 8192;
+	refused(fd, &c, 1, 0, -EINVAL, "CB size beyond the CB");
+	c.cb_size = 8;
+	c.queue_index = 8;
+	refused(fd, &c, 1, 0, -EINVAL, "the CPU queue");
+	c.queue_index = 113;
+	refused(fd, &c, 1, 0, -EINVAL, "queue 113");
+	c.queue_index = 9;
+	refused(fd, &c, 1, 0, -EOPNOTSUPP, "an internal queue");
+	c.queue_index = Q_H2D;
+	c.cb_handle = cb.handle + (77 << 12);
+	refused(fd, &c, 1, 0, -EINVAL, "unknown CB handle");
+	c.cb_handle = cb.handle;
+	refused(fd, &c, 0, 0, -EINVAL, "no chunks");
+	for (int i = 0; i <= HL_MAX_JOBS_PER_CS; i++)
+		many[i] = c;
+	refused(fd, many, HL_MAX_JOBS_PER_CS + 1, 0, -EINVAL, "513 chunks");
+	refused(fd, (void *)8, 1, 0, -EFAULT, "unreadable chunk array");
+	refused(fd, &c, 1, HL_CS_FLAGS_SIGNAL | HL_CS_FLAGS_WAIT, -EINVAL, "two type flags");
+	refused(fd, &c, 1, HL_CS_FLAGS_ENGINE_CORE_COMMAND, -EPERM, "engine core command");
+	refused(fd, &c, 1, HL_CS_FLAGS_COLLECTIVE_WAIT, -EINVAL, "collective wait");
+	memset(&a, 0, sizeof(a));
+	a.in.chunks_execute = (uintptr_t)&c;
+	a.in.num_chunks_execute = 1;
+	a.in.pad[2] = 1;
+	EXPECT(ioctl(fd, DRM_IOCTL_HL_CS, &a) && errno == EINVAL, "non-zero pad accepted");
+
+	/*
+	 * What was refused left nothing behind: a good CS runs. Refusals after the sequence
+	 * number was taken used it up, as upstream; waiting on those reports completed.
+	 */
+	EXPECT(cs_submit(fd, &c, 1, HL_CS_FLAGS_FLUSH_PCI_HBW_WRITES, 0, &seq, NULL) == 0 &&
+	       seq == UINT64_MAX, "FLUSH_PCI_HBW_WRITES");
+	EXPECT(cs_one(fd, &cb, Q_H2D, &first) == 0, "CS after the refusals failed");
+	cs_done(fd, first);
+	EXPECT(first > 1, "refused CSs did not use sequence numbers (first good one is %llu)",
+	       (unsigned long long)first);
+	EXPECT(cs_wait(fd, first - 1, 0, 0, NULL) == 0, "WAIT on a refused CS's sequence");
+	EXPECT(cs_wait(fd, first + 1, 0, 0, NULL) == -EINVAL, "WAIT on a future CS accepted");
+	cb_free(fd, &cb);
+	close(fd);
+	return failed;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * WAIT_CS against a hung queue (the shell switched the model's fault on for queue 1):
+ * polls and timeouts report busy, a signal interrupts, flags Gaudi lacks are refused. Then
+ * prints the hung CS's sequence and, once the shell let the queue run (/tmp/unhung), checks
+ * that the CS completes.
+ */
+static int check_wait(void)
+{
+	int fd = open_node();
+	struct hl_wait_cs_out o;
+	struct sigaction sa;
+	struct hl_cs_chunk c;
+	struct cb cb;
+	uint64_t seq, hung;
+	double t;
+	int rc;
+
+	EXPECT(cb_new(fd, 4096, &cb) == 0, "CB CREATE failed");
+	pkt_simple(&cb, OP_NOP, 0);
+	memset(&c, 0, sizeof(c));
+	c.cb_handle = cb.handle;
+	c.cb_size = cb.len;
+	c.queue_index = Q_H2D;
+	EXPECT(cs_submit(fd, &c, 1, HL_CS_FLAGS_TIMESTAMP, 0, &seq, NULL) == 0, "CS failed");
+	EXPECT(cs_wait(fd, seq, 10000000, 0, &o) == 0 && o.status == HL_WAIT_CS_STATUS_COMPLETED,
+	       "WAIT: status %u", o.status);
+	EXPECT(o.flags & HL_WAIT_CS_STATUS_FLAG_TIMESTAMP_VLD && o.timestamp_nsec > 0,
+	       "no completion time for a CS that asked for one");
+	EXPECT(cs_wait(fd, seq, 0, 0, &o) == 0 && o.status == HL_WAIT_CS_STATUS_COMPLETED,
+	       "poll of a finished CS: %u", o.status);
+	EXPECT(cs_wait(fd, seq, 0, HL_WAIT_CS_FLAGS_INTERRUPT, NULL) == -EPERM,
+	       "user interrupt wait accepted on Gaudi");
+	EXPECT(cs_wait(fd, 0, 0, 0, &o) == 0 && o.status == HL_WAIT_CS_STATUS_COMPLETED &&
+	       o.flags == HL_WAIT_CS_STATUS_FLAG_GONE, "WAIT on sequence 0: %u %u", o.status,
+	       o.flags);
+
+	c.queue_index = 1;
+	EXPECT(cs_submit(fd, &c, 1, 0, 0, &hung, NULL) == 0, "CS on the hung queue failed");
+	EXPECT(cs_wait(fd, hung, 0, 0, &o) == 0 && o.status == HL_WAIT_CS_STATUS_BUSY,
+	       "poll of a hung CS: rc status %u", o.status);
+	t = now_s();
+	rc = cs_wait(fd, hung, 200000, 0, &o);
+	t = now_s() - t;
+	EXPECT(rc == 0 && o.status == HL_WAIT_CS_STATUS_BUSY, "200 ms wait: rc %d status %u", rc,
+	       o.status);
+	EXPECT(t > 0.15 && t < 5, "200 ms wait took %.3f s", t);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(1);
+	rc = cs_wait(fd, hung, 30000000, 0, &o);
+	EXPECT(rc == -EINTR, "wait interrupted by a signal: rc %d", rc);
+	/* Another CS on a working queue still completes. */
+	c.queue_index = 2;
+	EXPECT(cs_submit(fd, &c, 1, 0, 0, &seq, NULL) == 0, "CS on queue 2 failed");
+	cs_done(fd, seq);
+	/* Many waiters on the one CS: all of them see it complete. */
+	for (int i = 0; i < 4; i++) {
+		if (fork() == 0) {
+			rc = cs_wait(fd, hung, 30000000, 0, &o);
+			_exit(rc || o.status != HL_WAIT_CS_STATUS_COMPLETED);
+		}
+	}
+	printf("hung CS %llu\n", (unsigned long long)hung);
+	fflush(stdout);
+	while (access("/tmp/unhung", F_OK))
+		usleep(100000);
+	cs_done(fd, hung);
+	for (int i = 0; i < 4; i++) {
+		int st;
+
+		EXPECT(wait(&st) > 0 && WIFEXITED(st) && !WEXITSTATUS(st),
+		       "a waiter of the hung CS did not see it complete");
+	}
+	cb_free(fd, &cb);
+	close(fd);
+	return failed;
+}
+
+/*
+ * One CS with a job on every external queue: each copies its own slice of a host buffer into
+ * HBM; then one CS copies all of HBM back.
+ */
+static int check_multi_queue(void)
+{
+	int fd = open_node();
+	size_t slice = 64 << 10, size = 8 * slice;
+	uint8_t *src = buffer(size, 4096), *dst = buffer(size, 4096);
+	struct hl_cs_chunk c[8];
+	uint64_t sva, dva, seq;
+	struct cb cb[8];
+
+	fill(src, size, 99);
+	memset(dst, 0, size);
+	EXPECT(map_host(fd, src, size, 0, 0, &sva) == 0 && map_host(fd, dst, size, 0, 0, &dva) == 0,
+	       "MAP failed");
+	for (int q = 0; q < 8; q++) {
+		EXPECT(cb_new(fd, 4096, &cb[q]) == 0, "CB CREATE failed");
+		pkt_lin_dma(&cb[q], sva + q * slice, HBM_USER + (1 << 24) + q * slice, slice, 0);
+		memset(&c[q], 0, sizeof(c[q]));
+		c[q].cb_handle = cb[q].handle;
+		c[q].cb_size = cb[q].len;
+		c[q].queue_index = q;
+	}
+	EXPECT(cs_submit(fd, c, 8, 0, 0, &seq, NULL) == 0, "CS of 8 jobs failed");
+	cs_done(fd, seq);
+	cb[0].len = 0;
+	pkt_lin_dma(&cb[0], HBM_USER + (1 << 24), dva, size, 0);
+	c[0].cb_size = cb[0].len;
+	EXPECT(cs_submit(fd, c, 1, 0, 0, &seq, NULL) == 0, "CS failed");
+	cs_done(fd, seq);
+	EXPECT(!memcmp(src, dst, size), "8 queues' slices did not land in HBM in place");
+	for (int q = 0; q < 8; q++)
+		cb_free(fd, &cb[q]);
+	EXPECT(unmap(fd, sva) == 0 && unmap(fd, dva) == 0, "UNMAP failed");
+	close(fd);
+	return failed;
+}
+
+/*
+ * Several processes (forked, sharing the context) each keep many CSs in flight, each CS
+ * copying a distinct block into HBM and back; every block must come back intact.
+ */
+static int check_many_inflight(int procs, int per)
+{
+	int fd = open_node(), status, bad = 0;
+
+	for (int p = 0; p < procs; p++) {
+		if (fork() == 0) {
+			size_t blk = 16 << 10, size = blk * per;
+			uint8_t *src = buffer(size, 4096), *dst = buffer(size, 4096);
+			uint64_t sva, dva, *seqs = calloc(per, 8), hbm;
+			struct cb *cbs = calloc(per, sizeof(*cbs));
+
+			fill(src, size, 1000 + p);
+			memset(dst, 0, size);
+			hbm = HBM_USER + (64ull << 20) * (p + 1);
+			EXPECT(map_host(fd, src, size, 0, 0, &sva) == 0 &&
+			       map_host(fd, dst, size, 0, 0, &dva) == 0, "child %d: MAP failed", p);
+			for (int i = 0; i < per && !failed; i++) {
+				EXPECT(cb_new(fd, 4096, &cbs[i]) == 0, "child %d: CB failed", p);
+				pkt_lin_dma(&cbs[i], sva + i * blk, hbm + i * blk, blk, 0);
+				pkt_lin_dma(&cbs[i], hbm + i * blk, dva + i * blk, blk, 0);
+				EXPECT(cs_one(fd, &cbs[i], (p + i) % 8, &seqs[i]) == 0,
+				       "child %d: CS %d failed", p, i);
+			}
+			for (int i = 0; i < per && !failed; i++)
+				cs_done(fd, seqs[i]);
+			EXPECT(!memcmp(src, dst, size), "child %d: data differs", p);
+			_exit(failed);
+		}
+	}
+	for (int p = 0; p < procs; p++) {
+		wait(&status);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			bad++;
+	}
+	EXPECT(!bad, "%d of %d processes failed", bad, procs);
+	if (!bad)
+		printf("%d processes x %d CSs in flight: all data intact\n", procs, per);
+	close(fd);
+	return failed;
+}
+
+/*
+ * Queue 3 is hung (the shell switched the fault on): CSs pile up until the ring is full and
+ * the next one gets EAGAIN with its arguments untouched.
+ */
+static int check_full_queue(void)
+{
+	int fd = open_node();
+	struct hl_cs_chunk c;
+	struct cb cb;
+	uint64_t seq = 0;
+	int n = 0, rc;
+
+	EXPECT(cb_new(fd, 4096, &cb) == 0, "CB CREATE failed");
+	pkt_simple(&cb, OP_NOP, 0);
+	memset(&c, 0, sizeof(c));
+	c.cb_handle = cb.handle;
+	c.cb_size = cb.len;
+	c.queue_index = 3;
+	while ((rc = cs_submit(fd, &c, 1, 0, 0, &seq, NULL)) == 0 && n < 5000)
+		n++;
+	EXPECT(rc == -EAGAIN, "full queue: rc %d after %d CSs", rc, n);
+	EXPECT(n == 4096, "the queue took %d CSs, its ring has 4096 slots", n);
+	printf("queue full after %d CSs; next one: EAGAIN\n", n);
+	/* Other queues are not affected. */
+	c.queue_index = 0;
+	EXPECT(cs_submit(fd, &c, 1, 0, 0, &seq, NULL) == 0, "CS on queue 0 failed");
+	cs_done(fd, seq);
+	/* Let the shell unhang the queue, then everything completes. */
+	printf("waiting\n");
+	fflush(stdout);
+	c.queue_index = 3;
+	while (access("/tmp/unhung", F_OK))
+		usleep(100000);
+	for (;;) {
+		rc = cs_submit(fd, &c, 1, 0, 0, &seq, NULL);
+		if (rc != -EAGAIN)
+			break;
+		usleep(10000);
+	}
+	EXPECT(rc == 0, "CS after the queue drained: %d", rc);
+	cs_done(fd, seq);
+	cb_free(fd, &cb);
+	close(fd);
+	return failed;
+}
+
+/*
+ * Queue 1 is hung: a CS with a 2 s timeout there times out and resets the device; a second
+ * CS behind it is aborted; the reset counter moves; the context, its CBs and its mappings
+ * work afterwards.
+ */
+static int check_timeout_reset(void)
+{
+	int fd = open_node();
+	struct hl_info_reset_count rc0, rc1;
+	struct hl_info_device_status st;
+	struct hl_wait_cs_out o;
+	struct hl_cs_chunk c;
+	uint64_t seq1, seq2;
+	int rc, status;
+	pid_t waiter;
+	struct cb cb;
+	double t;
+
+	EXPECT(info(fd, HL_INFO_RESET_COUNT, &rc0, sizeof(rc0), 0) == 0, "RESET_COUNT failed");
+	EXPECT(cb_new(fd, 4096, &cb) == 0, "CB CREATE failed");
+	pkt_simple(&cb, OP_NOP, 0);
+	memset(&c, 0, sizeof(c));
+	c.cb_handle = cb.handle;
+	c.cb_size = cb.len;
+	c.queue_index = 1;
+	EXPECT(cs_submit(fd, &c, 1, HL_CS_FLAGS_CUSTOM_TIMEOUT, 2, &seq1, NULL) == 0, "CS failed");
+	EXPECT(cs_submit(fd, &c, 1, 0, 0, &seq2, NULL) == 0, "second CS failed");
+	/* A process of the context already waiting for the second CS is told it was aborted. */
+	waiter = fork();
+	if (waiter == 0) {
+		rc = cs_wait(fd, seq2, 60000000, 0, &o);
+		EXPECT(rc == -EIO && o.status == HL_WAIT_CS_STATUS_ABORTED,
+		       "waiter of the aborted CS: rc %d status %u", rc, o.status);
+		_exit(failed);
+	}
+	t = now_s();
+	rc = cs_wait(fd, seq1, 60000000, 0, &o);
+	t = now_s() - t;
+	EXPECT(rc == -ETIMEDOUT && o.status == HL_WAIT_CS_STATUS_TIMEDOUT,
+	       "timed-out CS: rc %d status %u", rc, o.status);
+	EXPECT(t > 1.5 && t < 30, "timed out after %.1f s, its timeout is 2 s", t);
+	printf("CS %llu timed out after %.1f s\n", (unsigned long long)seq1, t);
+	EXPECT(waitpid(waiter, &status, 0) == waiter && WIFEXITED(status) && !WEXITSTATUS(status),
+	       "the waiter of the aborted CS failed");
+	/* While the reset runs, waits are refused with EBUSY, as upstream. */
+	rc = cs_wait(fd, seq2, 0, 0, &o);
+	EXPECT(rc == -EBUSY || (rc == -EIO && o.status == HL_WAIT_CS_STATUS_ABORTED),
+	       "wait during the reset: rc %d", rc);
+	/* The reset runs; the device comes back. */
+	for (int i = 0; i < 600; i++) {
+		if (info(fd, HL_INFO_DEVICE_STATUS, &st, sizeof(st), 0) == 0 &&
+		    st.status == HL_DEVICE_STATUS_OPERATIONAL)
+			break;
+		usleep(100000);
+	}
+	EXPECT(st.status == HL_DEVICE_STATUS_OPERATIONAL, "device status %u after the reset",
+	       st.status);
+	EXPECT(info(fd, HL_INFO_RESET_COUNT, &rc1, sizeof(rc1), 0) == 0, "RESET_COUNT failed");
+	EXPECT(rc1.hard_reset_cnt == rc0.hard_reset_cnt + 1, "hard resets %u -> %u",
+	       rc0.hard_reset_cnt, rc1.hard_reset_cnt);
+	rc = cs_wait(fd, seq2, 0, 0, &o);
+	EXPECT(rc == -EIO && o.status == HL_WAIT_CS_STATUS_ABORTED,
+	       "aborted CS after the reset: rc %d status %u", rc, o.status);
+	printf("device operational again after %u hard reset(s)\n", rc1.hard_reset_cnt);
+	/* The same context goes on: its CB, a new mapping, a DMA round trip. */
+	c.queue_index = 1;
+	EXPECT(cs_submit(fd, &c, 1, 0, 0, &seq1, NULL) == 0, "CS after the reset failed");
+	cs_done(fd, seq1);
+	round_trip(fd, 1 << 20, HBM_USER, 7);
+	cb_free(fd, &cb);
+	close(fd);
+	return failed;
+}
+
+/*
+ * Load for `seconds`: 4 processes of the context copy blocks host -> HBM -> host in a loop.
+ * A reset in the middle (the shell injects one) aborts some CSs and refuses others while it
+ * runs; every CS that completes must have moved the right bytes.
+ */
+static int check_load(int seconds)
+{
+	int fd = open_node(), status, bad = 0;
+
+	for (int p = 0; p < 4; p++) {
+		if (fork() == 0) {
+			size_t size = 256 << 10;
+			uint8_t *src = buffer(size, 4096), *dst = buffer(size, 4096);
+			uint64_t sva, dva, seq, hbm = HBM_USER + (256ull << 20) * (p + 1);
+			long done = 0, aborted = 0, refused = 0, wrong = 0;
+			struct hl_wait_cs_out o;
+			double end = now_s() + seconds;
+			struct cb cb;
+			int rc;
+
+			EXPECT(map_host(fd, src, size, 0, 0, &sva) == 0 &&
+			       map_host(fd, dst, size, 0, 0, &dva) == 0, "load %d: MAP failed", p);
+			EXPECT(cb_new(fd, 4096, &cb) == 0, "load %d: CB failed", p);
+			pkt_lin_dma(&cb, sva, hbm, size, 0);
+			pkt_lin_dma(&cb, hbm, dva, size, 0);
+			for (uint32_t i = 0; now_s() < end && !failed; i++) {
+				fill(src, size, i * 4 + p);
+				memset(dst, 0, size);
+				rc = cs_one(fd, &cb, p % 8, &seq);
+				if (rc == -EBUSY || rc == -EAGAIN || rc == -EPERM) {
+					refused++;
+					usleep(10000);
+					continue;
+				}
+				EXPECT(rc == 0, "load %d: CS rc %d", p, rc);
+				do
+					rc = cs_wait(fd, seq, 10000000, 0, &o);
+				while (rc == -EBUSY && !usleep(10000));
+				if (rc == -EIO && o.status == HL_WAIT_CS_STATUS_ABORTED) {
+					aborted++;
+					continue;
+				}
+				EXPECT(rc == 0 && o.status == HL_WAIT_CS_STATUS_COMPLETED,
+				       "load %d: wait rc %d status %u", p, rc, o.status);
+				done++;
+				if (memcmp(src, dst, size))
+					wrong++;
+			}
+			EXPECT(!wrong, "load %d: %ld completed CSs moved the wrong bytes", p, wrong);
+			printf("load %d: %ld completed, %ld aborted, %ld refused during the reset\n", p,
+			       done, aborted, refused);
+			_exit(failed);
+		}
+	}
+	for (int p = 0; p < 4; p++) {
+		wait(&status);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			bad++;
+	}
+	EXPECT(!bad, "%d load processes failed", bad);
+	close(fd);
+	return failed;
+}
+
+/* Maps a buffer, makes it busy on the hung queue 2, prints "ready" and waits to be killed. */
+static int inflight_hold(void)
+{
+	int fd = open_node();
+	uint8_t *src = buffer(1 << 20, 4096);
+	struct hl_cs_chunk c;
+	uint64_t sva, seq;
+	struct cb cb;
+
+	EXPECT(map_host(fd, src, 1 << 20, 0, 0, &sva) == 0, "MAP failed");
+	EXPECT(cb_new(fd, 4096, &cb) == 0, "CB CREATE failed");
+	pkt_lin_dma(&cb, sva, HBM_USER, 1 << 20, 0);
+	memset(&c, 0, sizeof(c));
+	c.cb_handle = cb.handle;
+	c.cb_size = cb.len;
+	c.queue_index = 2;
+	for (int i = 0; i < 16; i++)
+		EXPECT(cs_submit(fd, &c, 1, 0, 0, &seq, NULL) == 0, "CS failed");
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+	return failed;
+}
+
+int cs_main(int argc, char **argv)
+{
+	const char *c = argv[1];
+
+	if (!strcmp(c, "cb"))
+		return check_cb();
+	if (!strcmp(c, "dma"))
+		return check_dma(argc, argv);
+	if (!strcmp(c, "memset"))
+		return check_memset();
+	if (!strcmp(c, "bad-cs"))
+		return check_bad_cs();
+	if (!strcmp(c, "wait"))
+		return check_wait();
+	if (!strcmp(c, "multi-queue"))
+		return check_multi_queue();
+	if (!strcmp(c, "many-inflight") && argc > 3)
+		return check_many_inflight(atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(c, "full-queue"))
+		return check_full_queue();
+	if (!strcmp(c, "timeout-reset"))
+		return check_timeout_reset();
+	if (!strcmp(c, "load") && argc > 2)
+		return check_load(atoi(argv[2]));
+	if (!strcmp(c, "inflight-hold"))
+		return inflight_hold();
+	return -1;
+}
