@@ -764,7 +764,7 @@ static int check_load(int seconds)
 			size_t size = 256 << 10;
 			uint8_t *src = buffer(size, 4096), *dst = buffer(size, 4096);
 			uint64_t sva, dva, seq, hbm = HBM_USER + (256ull << 20) * (p + 1);
-			long done = 0, aborted = 0, refused = 0, wrong = 0;
+			long done = 0, aborted = 0, refused = 0, wrong = 0, after = 0;
 			struct hl_wait_cs_out o;
 			double end = now_s() + seconds;
 			struct cb cb;
@@ -781,6 +781,7 @@ static int check_load(int seconds)
 				rc = cs_one(fd, &cb, p % 8, &seq);
 				if (rc == -EBUSY || rc == -EAGAIN || rc == -EPERM) {
 					refused++;
+					after = 0;
 					usleep(10000);
 					continue;
 				}
@@ -790,17 +791,21 @@ static int check_load(int seconds)
 				while (rc == -EBUSY && !usleep(10000));
 				if (rc == -EIO && o.status == HL_WAIT_CS_STATUS_ABORTED) {
 					aborted++;
+					after = 0;
 					continue;
 				}
 				EXPECT(rc == 0 && o.status == HL_WAIT_CS_STATUS_COMPLETED,
 				       "load %d: wait rc %d status %u", p, rc, o.status);
 				done++;
+				after++;
 				if (memcmp(src, dst, size))
 					wrong++;
 			}
 			EXPECT(!wrong, "load %d: %ld completed CSs moved the wrong bytes", p, wrong);
-			printf("load %d: %ld completed, %ld aborted, %ld refused during the reset\n", p,
-			       done, aborted, refused);
+			EXPECT(after > 0, "load %d: no CS completed after the last refusal", p);
+			printf("load %d: %ld completed (%ld since the last refusal), %ld aborted, "
+			       "%ld refused during the reset\n", p, done, after, aborted, refused);
+			fflush(stdout);
 			_exit(failed);
 		}
 	}

@@ -114,6 +114,10 @@ test_reset_under_load() {
 	wait $pid || { cat /tmp/load.out; fail "load failed"; }
 	cat /tmp/load.out
 	[ "$(reset_count)" = $((before + 1)) ] || fail "no reset during the load"
+	# The reset happened while the processes worked: some of them saw it.
+	grep -q "aborted\|refused" /tmp/load.out || fail "no load output"
+	[ "$(grep -c ', 0 aborted, 0 refused' /tmp/load.out)" -lt 4 ] ||
+		fail "no process noticed the reset"
 	operational
 	$T dma 65536
 }
