@@ -12,5 +12,5 @@ mkdir -p "$out"
 gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -isystem "$HDR" \
 	-o "$out/hl_selftest" "$T/selftests/hl_selftest.c" "$T/selftests/hl_cs.c" >&2 || die "building hl_selftest failed"
 gcc -static -O2 -Wall -Wextra -Werror -std=gnu11 -isystem "$HDR" \
-	-o "$out/hl_bench" "$T/selftests/hl_bench.c" >&2 || die "building hl_bench failed"
+	-pthread -o "$out/hl_bench" "$T/selftests/hl_bench.c" >&2 || die "building hl_bench failed"
 echo "$out/hl_selftest"

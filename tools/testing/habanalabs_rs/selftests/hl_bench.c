@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Benchmarks of command submission on a Gaudi (emulated or real): CS round-trip latency,
- * CS throughput for 1..N submitting processes, and DMA bandwidth between host memory and
- * HBM next to a plain memcpy of the same size. Every figure comes with its spread: median,
+ * CS throughput for 1..N submitting threads of one process and 1..N processes sharing the
+ * open file (Gaudi has one compute context per device), and DMA bandwidth between host
+ * memory and HBM next to a plain memcpy of the same size. Every figure comes with its spread: median,
  * 10th and 90th percentile, min and max over the repetitions. Compare figures as ratios
  * within one run; absolute numbers depend on the machine and its load.
  *
@@ -12,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,12 +199,46 @@ static double submitter(int fd, int n, uint32_t queue)
 	return t;
 }
 
+struct job {
+	int fd, per;
+	uint32_t queue;
+};
+
+static void *submitter_thread(void *arg)
+{
+	struct job *j = arg;
+
+	submitter(j->fd, j->per, j->queue);
+	return NULL;
+}
+
 static int throughput(int max_procs, int per, int repeats)
 {
 	int fd = open(node, O_RDWR);
 
 	if (fd < 0)
 		die("open");
+	for (int procs = 1; procs <= max_procs; procs *= 2) {
+		double *v = calloc(repeats, sizeof(double));
+		struct job jobs[64];
+		pthread_t th[64];
+		char what[64];
+
+		for (int r = 0; r < repeats; r++) {
+			double t = now_s();
+
+			for (int p = 0; p < procs; p++) {
+				jobs[p] = (struct job){ fd, per, p % 8 };
+				if (pthread_create(&th[p], NULL, submitter_thread, &jobs[p]))
+					die("pthread_create");
+			}
+			for (int p = 0; p < procs; p++)
+				pthread_join(th[p], NULL);
+			v[r] = procs * per / (now_s() - t);
+		}
+		snprintf(what, sizeof(what), "CS throughput, %d thread(s)", procs);
+		spread(what, v, repeats, "CS/s");
+	}
 	for (int procs = 1; procs <= max_procs; procs *= 2) {
 		double *v = calloc(repeats, sizeof(double));
 		char what[64];
@@ -225,7 +261,7 @@ static int throughput(int max_procs, int per, int repeats)
 			}
 			v[r] = procs * per / (now_s() - t);
 		}
-		snprintf(what, sizeof(what), "CS throughput, %d submitter(s)", procs);
+		snprintf(what, sizeof(what), "CS throughput, %d process(es)", procs);
 		spread(what, v, repeats, "CS/s");
 		free(v);
 	}
@@ -279,7 +315,7 @@ int main(int argc, char **argv)
 		node = getenv("HL_NODE");
 	if (argc == 3 && !strcmp(argv[1], "latency"))
 		return latency(atoi(argv[2]));
-	if (argc == 5 && !strcmp(argv[1], "throughput"))
+	if (argc == 5 && !strcmp(argv[1], "throughput") && atoi(argv[2]) <= 64)
 		return throughput(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "bandwidth"))
 		return bandwidth(strtoul(argv[2], NULL, 0), atoi(argv[3]));

@@ -137,3 +137,16 @@ test_unbind_with_cs_in_flight() {
 	operational
 	$T dma 4096
 }
+
+test_nothing_leaked_by_the_cs_suite() {
+	[ -w /sys/kernel/debug/kmemleak ] || fail "kmemleak is not available"
+	# Everything above is closed; unload the driver so that what it freed is freed.
+	rmmod habanalabs_rs || fail "rmmod failed"
+	# kmemleak reports objects unreferenced for 5 s and over two scans.
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	leaks=$(cat /sys/kernel/debug/kmemleak)
+	[ -z "$leaks" ] || { echo "$leaks" | head -40; fail "kmemleak reported leaks"; }
+	modprobe habanalabs_rs || fail "modprobe failed"
+}

@@ -115,6 +115,10 @@ pub struct State {
     pub sm: [SyncBlock; 4],
     /// The engine thread should end.
     pub shutdown: bool,
+    /// Work arrived for the engines (a doorbell, a sync-manager write) since the engine
+    /// thread last looked; it checks this under the lock before it sleeps, so that a wake-up
+    /// sent while it was running is not lost.
+    pub kick: bool,
     /// Fault: drop this many of the next MSIs.
     pub msi_drop: u32,
     /// Scratchpad 0.
@@ -215,6 +219,7 @@ impl Device {
                 qm: Default::default(),
                 sm: Default::default(),
                 shutdown: false,
+                kick: false,
                 msi_drop: 0,
                 hw_state: 0,
                 timestamp: (0, None),
@@ -449,7 +454,9 @@ impl Device {
         }
         if let Some((q, is_qm, rel)) = Device::qman_block(off) {
             if is_qm {
-                fx.wake |= st.qm[q].write(rel, v);
+                let wake = st.qm[q].write(rel, v);
+                st.kick |= wake;
+                fx.wake |= wake;
             } else {
                 st.qm[q].core.insert(rel, v);
                 if rel == crate::qman::core::COMMIT {
@@ -468,6 +475,7 @@ impl Device {
                     crate::warn!("monitor payload to {addr:#x} failed: {e:?}");
                 }
             }
+            st.kick = true;
             fx.wake = true;
             return;
         }

@@ -587,10 +587,15 @@ impl Device {
         std::thread::Builder::new()
             .name("hl-engines".into())
             .spawn(move || loop {
+                dev.state().kick = false;
                 let next = dev.run_engines();
                 let st = dev.state();
                 if st.shutdown {
                     return;
+                }
+                if st.kick {
+                    // Work came in while the engines ran: look again before sleeping.
+                    continue;
                 }
                 let wait = next.map_or(Duration::from_millis(100), |t| {
                     t.saturating_duration_since(Instant::now())
