@@ -144,6 +144,7 @@ pub(crate) struct Stats {
 #[pin_data(PinnedDrop)]
 pub(crate) struct Gaudi<'bound> {
     pdev: &'bound pci::Device,
+    pci_bound: &'bound pci::Device<device::Bound>,
     bound: &'bound device::Device<device::Bound>,
     sram: pci::Bar<'bound>,
     cfg: CfgBar<'bound>,
@@ -212,9 +213,11 @@ impl<'bound> Gaudi<'bound> {
         let kjob = Coherent::<u32>::zeroed_slice(pdev.as_ref(), KJOB_WORDS, GFP_KERNEL)?;
         let watchdog = Watchdog::new()?;
         let bound: &'bound device::Device<device::Bound> = pdev.as_ref();
+        let pci_bound: &'bound pci::Device<device::Bound> = pdev;
         let pdev: &'bound pci::Device = pdev;
         Ok(try_pin_init!(Self {
             pdev,
+            pci_bound,
             bound,
             sram,
             cfg,
@@ -260,6 +263,11 @@ impl<'bound> Gaudi<'bound> {
     /// The PCI device.
     pub(crate) fn pdev(&self) -> &'bound pci::Device {
         self.pdev
+    }
+
+    /// The PCI device, bound to this driver for as long as `self` lives.
+    pub(crate) fn pci_bound(&self) -> &'bound pci::Device<device::Bound> {
+        self.pci_bound
     }
 
     /// The device, bound to this driver for as long as `self` lives.

@@ -25,6 +25,7 @@ mod boot;
 mod cb;
 mod cpucp;
 mod cs;
+mod dmabuf;
 mod elbi;
 mod events;
 mod gaudi;
@@ -176,6 +177,7 @@ impl pci::Driver for HlDriver {
                 device_id: pdev.device_id(),
                 revision: pdev.revision_id(),
                 orphans <- kernel::new_mutex!(KVec::new()),
+                cs_timeout <- kernel::new_mutex!(None),
             });
             let unregistered = drm::UnregisteredDevice::<HlDrm>::new(pdev, shared)?;
             let pdev_plain: &'bound pci::Device = pdev;
@@ -274,4 +276,5 @@ kernel::module_pci_driver! {
     description: "Habana Labs Gaudi AI accelerator driver (Rust)",
     license: "GPL v2",
     firmware: ["habanalabs/gaudi/gaudi-boot-fit.itb", "habanalabs/gaudi/gaudi-fit.itb"],
+    imports_ns: ["DMA_BUF"],
 }

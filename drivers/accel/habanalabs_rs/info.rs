@@ -385,8 +385,13 @@ pub(crate) fn ioctl(
             copy_out(d, args, &a)
         }
         uapi::HL_INFO_CS_TIMEOUT_EVENT => {
-            // Nothing captured: zeros. (No CS can time out before command submission exists.)
-            let a = Answer::new::<uapi::hl_info_cs_timeout_event>()?;
+            // The first timeout since the open; zeros when none.
+            type T = uapi::hl_info_cs_timeout_event;
+            let mut a = Answer::new::<T>()?;
+            let shared: &crate::node::Shared = dev;
+            if let Some((timestamp, seq)) = *shared.cs_timeout.lock() {
+                put!(a, T, timestamp = timestamp, seq = seq);
+            }
             copy_out(d, args, &a)
         }
         uapi::HL_INFO_UNDEFINED_OPCODE_EVENT => {

@@ -55,7 +55,7 @@ pub(crate) fn device_pages(segments: &[(u64, u64)]) -> Result<(PageSize, KVec<u6
 
 /// The `DRM_IOCTL_HL_MEMORY` handler.
 pub(crate) fn ioctl(
-    _dev: &drm::Device<HlDrm, drm::Registered>,
+    dev: &drm::Device<HlDrm, drm::Registered>,
     g: &GaudiRef<'_>,
     args: &mut uapi::hl_mem_args,
     file: &drm::File<HlFile>,
@@ -121,7 +121,21 @@ pub(crate) fn ioctl(
             dev_dbg!(d, "MEMORY MAP_BLOCK: Gaudi has no mappable blocks\n");
             Err(EPERM)
         }
-        uapi::HL_MEM_OP_EXPORT_DMABUF_FD | uapi::HL_MEM_OP_TS_ALLOC => {
+        uapi::HL_MEM_OP_EXPORT_DMABUF_FD => {
+            // SAFETY: as above.
+            let e = unsafe { inp.__bindgen_anon_1.export_dmabuf_fd };
+            let res =
+                crate::dmabuf::export(gaudi, file, dev, (e.addr, e.mem_size, e.offset), inp.flags);
+            // As upstream: the arguments come back zeroed with the descriptor, -EBADF on
+            // failure.
+            *args = pin_init::zeroed();
+            args.out.__bindgen_anon_1.fd = match &res {
+                Ok(fd) => *fd as i32,
+                Err(_) => -(EBADF.to_errno().abs()),
+            };
+            res.map(|_| 0)
+        }
+        uapi::HL_MEM_OP_TS_ALLOC => {
             dev_dbg!(
                 d,
                 "MEMORY op {}: not implemented by this driver yet\n",

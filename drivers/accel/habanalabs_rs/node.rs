@@ -67,6 +67,9 @@ pub(crate) struct Shared {
     /// unbind revokes them (after the reset, when no translation can point at them).
     #[pin]
     pub(crate) orphans: Mutex<KVec<Mapping>>,
+    /// The first CS timeout since the last open: CLOCK_MONOTONIC ns and sequence number.
+    #[pin]
+    pub(crate) cs_timeout: Mutex<Option<(i64, u64)>>,
 }
 
 /// The DRM driver.
@@ -154,6 +157,8 @@ impl drm::file::DriverFile for HlFile {
             };
             open.ctx_active = true;
             open.open_counter += 1;
+            // Error capture starts afresh with each open, as upstream's.
+            *shared.cs_timeout.lock() = None;
             let now = Instant::<Monotonic>::now();
             open.last_open = Some(now);
             open.last_open_ns = now.as_nanos();

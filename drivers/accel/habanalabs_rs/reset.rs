@@ -2,10 +2,11 @@
 
 //! Hard reset of a live device, and the watchdog that calls for it.
 //!
-//! A reset is due when the oldest CS in flight runs out of time, or when the firmware reports
-//! an event that upstream answers with a hard reset. The watchdog, a delayed work item, runs
-//! it in process context: ioctls see the device as not operational (`EBUSY`), the DMA engines
-//! are halted, every CS in flight is aborted (its waiters get `EIO` and `ABORTED`, the one
+//! A reset is due when the oldest CS in flight runs out of time, when the firmware reports an
+//! event that upstream answers with a hard reset, or when the device CPU fails its heartbeat
+//! (a TEST packet every 10 s, as upstream). The watchdog, two delayed work items (one for the
+//! timeouts and events, one for the heartbeat), runs it in process context: ioctls see the
+//! device as not operational (`EBUSY`), the DMA engines are halted, every CS in flight is aborted (its waiters get `EIO` and `ABORTED`, the one
 //! that timed out `ETIMEDOUT` and `TIMEDOUT`), the device is hard-reset and brought up again
 //! as at probe, and the page tables of the open context are written back from the driver's
 //! shadow, so its mappings survive. The reset counter of INFO counts every attempt.
@@ -14,8 +15,9 @@
 //! CSs are aborted and they can go on submitting. Upstream cannot keep a context across a
 //! reset; this driver can, because it keeps the MMU's tables in host memory.
 
+use crate::cpucp::{self, op, Packet};
 use crate::gaudi::Gaudi;
-use crate::node::HlDrm;
+use crate::node::{HlDrm, Shared};
 use kernel::{
     bindings, drm, impl_has_delayed_work, new_delayed_work, new_mutex,
     prelude::*,
@@ -24,18 +26,27 @@ use kernel::{
         atomic::{ordering::Relaxed, Atomic},
         Arc, Mutex,
     },
-    time::{msecs_to_jiffies, Delta},
+    time::{msecs_to_jiffies, Delta, Instant, Monotonic},
     workqueue::{self, DelayedWork, WorkItem},
 };
 
 /// How often a device with CSs in flight is looked at, at most.
 const PERIOD: Delta = Delta::from_millis(500);
+/// How often the device CPU is asked whether it is alive (upstream's heartbeat period).
+const HEARTBEAT: Delta = Delta::from_secs(10);
+/// What the device CPU echoes back to a heartbeat.
+const HEARTBEAT_FENCE: u64 = 0xFE8C_E7A5;
+
+/// The second work item of [`Watchdog`]: the heartbeat.
+const HB: u64 = 1;
 
 /// The delayed work that watches CS timeouts and runs resets.
 #[pin_data]
 pub(crate) struct Watchdog {
     #[pin]
     work: DelayedWork<Watchdog>,
+    #[pin]
+    heartbeat: DelayedWork<Watchdog, HB>,
     /// The accel device, through which the work reaches the bound device.
     #[pin]
     drm: Mutex<Option<ARef<drm::Device<HlDrm, drm::Ioctl>>>>,
@@ -49,6 +60,7 @@ pub(crate) struct Watchdog {
 
 impl_has_delayed_work! {
     impl HasDelayedWork<Self> for Watchdog { self.work }
+    impl HasDelayedWork<Self, 1> for Watchdog { self.heartbeat }
 }
 
 impl Watchdog {
@@ -57,6 +69,7 @@ impl Watchdog {
         Arc::pin_init(
             pin_init!(Watchdog {
                 work <- new_delayed_work!("habanalabs_rs::watchdog"),
+                heartbeat <- new_delayed_work!("habanalabs_rs::heartbeat"),
                 drm <- new_mutex!(None),
                 armed: Atomic::new(false),
                 stopped: Atomic::new(false),
@@ -66,9 +79,24 @@ impl Watchdog {
         )
     }
 
-    /// Gives the watchdog the accel device once it is registered.
-    pub(crate) fn start(&self, drm: ARef<drm::Device<HlDrm, drm::Ioctl>>) {
+    /// Gives the watchdog the accel device once it is registered, and starts the heartbeat.
+    pub(crate) fn start(self: &Arc<Self>, drm: ARef<drm::Device<HlDrm, drm::Ioctl>>) {
         *self.drm.lock() = Some(drm);
+        self.arm_heartbeat();
+    }
+
+    fn arm_heartbeat(self: &Arc<Self>) {
+        if self.stopped.load(Relaxed) {
+            return;
+        }
+        let jiffies = msecs_to_jiffies(HEARTBEAT.as_millis() as u32);
+        // Only the heartbeat's own run queues it, so it is never queued already.
+        let _ = workqueue::system_long().enqueue_delayed::<_, HB>(self.clone(), jiffies);
+    }
+
+    /// The registered device, while it is.
+    fn device(&self) -> Option<ARef<drm::Device<HlDrm, drm::Ioctl>>> {
+        self.drm.lock().clone()
     }
 
     /// Queues the work to run after `delay`, unless it is queued already or stopped.
@@ -78,24 +106,31 @@ impl Watchdog {
         }
         let jiffies = msecs_to_jiffies(delay.as_millis_ceil().clamp(0, u32::MAX.into()) as u32);
         if workqueue::system_long()
-            .enqueue_delayed(self.clone(), jiffies)
+            .enqueue_delayed::<_, 0>(self.clone(), jiffies)
             .is_err()
         {
             // Already queued: that run will look again.
         }
     }
 
-    /// Stops the watchdog for good and waits until the work is neither queued nor running.
+    /// Stops the watchdog for good and waits until its work is neither queued nor running.
     pub(crate) fn stop(self: &Arc<Self>) {
         self.stopped.store(true, Relaxed);
         let this: *const Self = &**self;
         // SAFETY: `this` points to a live `Watchdog` (`self` holds a reference).
-        let work = unsafe { <Self as workqueue::HasWork<Self>>::raw_get_work(this.cast_mut()) };
-        // SAFETY: `work` points to the `work_struct` at the start of the `delayed_work` inside
-        // `self`, which lives while `self` does. Flushing runs a pending timer's work at once
-        // and waits for it; since `stopped` is set, the run does not queue it again, and the
-        // reference the queue held is dropped by that run.
-        unsafe { bindings::flush_delayed_work(work.cast()) };
+        let works = unsafe {
+            [
+                <Self as workqueue::HasWork<Self>>::raw_get_work(this.cast_mut()).cast(),
+                <Self as workqueue::HasWork<Self, HB>>::raw_get_work(this.cast_mut()).cast(),
+            ]
+        };
+        for work in works {
+            // SAFETY: `work` points to the `work_struct` at the start of a `delayed_work`
+            // inside `self`, which lives while `self` does. Flushing runs a pending timer's
+            // work at once and waits for it; since `stopped` is set, the run does not queue it
+            // again, and the reference the queue held is dropped by that run.
+            unsafe { bindings::flush_delayed_work(work) };
+        }
         self.drm.lock().take();
     }
 }
@@ -108,20 +143,36 @@ impl WorkItem for Watchdog {
         if this.stopped.load(Relaxed) {
             return;
         }
-        let Some(drm) = this.drm.lock().clone() else {
+        let Some(drm) = this.device() else {
             return;
         };
         // Once the device is being unbound the guard fails, and the unbind stops the watchdog.
         let Some(guard) = drm.registration_guard() else {
             return;
         };
-        guard.registration_data_with(|g| g.0.watch(&this));
+        guard.registration_data_with(|g| g.0.watch(&this, &drm));
+    }
+}
+
+impl WorkItem<HB> for Watchdog {
+    type Pointer = Arc<Watchdog>;
+
+    fn run(this: Arc<Watchdog>) {
+        if this.stopped.load(Relaxed) {
+            return;
+        }
+        if let Some(drm) = this.device() {
+            if let Some(guard) = drm.registration_guard() {
+                guard.registration_data_with(|g| g.0.heartbeat());
+            }
+        }
+        this.arm_heartbeat();
     }
 }
 
 impl Gaudi<'_> {
     /// Runs a reset if one is due, and looks again later while CSs are in flight.
-    fn watch(&self, dog: &Arc<Watchdog>) {
+    fn watch(&self, dog: &Arc<Watchdog>, drm: &drm::Device<HlDrm, drm::Ioctl>) {
         if dog.reset_requested.xchg(false, Relaxed) {
             self.reset(None);
         }
@@ -131,6 +182,13 @@ impl Gaudi<'_> {
             (cs.expired(), !cs.inflight.is_empty())
         };
         if let Some(fence) = expired {
+            // The first timeout since the file was opened is kept for INFO, as upstream.
+            let shared: &Shared = drm;
+            let mut cap = shared.cs_timeout.lock();
+            if cap.is_none() {
+                *cap = Some((Instant::<Monotonic>::now().as_nanos(), fence.seq));
+            }
+            drop(cap);
             dev_err!(
                 self.bound(),
                 "command submission {} did not finish in {} s; resetting the device\n",
@@ -140,6 +198,24 @@ impl Gaudi<'_> {
             self.reset(Some(&fence));
         } else if busy {
             dog.arm(PERIOD);
+        }
+    }
+
+    /// Upstream's heartbeat: the device CPU must echo a TEST packet, or the device is reset.
+    fn heartbeat(&self) {
+        if !self.operational() {
+            return;
+        }
+        match self.send(Packet::new(op::TEST, HEARTBEAT_FENCE), cpucp::MSG_TIMEOUT) {
+            Ok(HEARTBEAT_FENCE) => {}
+            res => {
+                dev_err!(
+                    self.bound(),
+                    "device heartbeat failed ({:?}); resetting the device\n",
+                    res
+                );
+                self.reset(None);
+            }
         }
     }
 

@@ -685,6 +685,7 @@ static int check_timeout_reset(void)
 {
 	int fd = open_node();
 	struct hl_info_reset_count rc0, rc1;
+	struct hl_info_cs_timeout_event cto;
 	struct hl_info_device_status st;
 	struct hl_wait_cs_out o;
 	struct hl_cs_chunk c;
@@ -718,6 +719,10 @@ static int check_timeout_reset(void)
 	       "timed-out CS: rc %d status %u", rc, o.status);
 	EXPECT(t > 1.5 && t < 30, "timed out after %.1f s, its timeout is 2 s", t);
 	printf("CS %llu timed out after %.1f s\n", (unsigned long long)seq1, t);
+	/* The timeout is captured for INFO, as upstream. */
+	EXPECT(info(fd, HL_INFO_CS_TIMEOUT_EVENT, &cto, sizeof(cto), 0) == 0, "CS_TIMEOUT_EVENT");
+	EXPECT(cto.seq == seq1 && cto.timestamp > 0, "CS_TIMEOUT_EVENT: seq %llu ts %lld",
+	       (unsigned long long)cto.seq, (long long)cto.timestamp);
 	EXPECT(waitpid(waiter, &status, 0) == waiter && WIFEXITED(status) && !WEXITSTATUS(status),
 	       "the waiter of the aborted CS failed");
 	/* While the reset runs, waits are refused with EBUSY, as upstream. */
@@ -844,6 +849,119 @@ static int inflight_hold(void)
 	return failed;
 }
 
+/* EXPORT_DMABUF_FD; returns 0 or -errno and the descriptor (out.fd, also on failure). */
+static int export(int fd, uint64_t addr, uint64_t size, uint64_t offset, uint32_t flags, int *out)
+{
+	union hl_mem_args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.in.op = HL_MEM_OP_EXPORT_DMABUF_FD;
+	a.in.flags = flags;
+	a.in.export_dmabuf_fd.addr = addr;
+	a.in.export_dmabuf_fd.mem_size = size;
+	a.in.export_dmabuf_fd.offset = offset;
+	rc = ioctl(fd, DRM_IOCTL_HL_MEMORY, &a) ? -errno : 0;
+	if (out)
+		*out = a.out.fd;
+	return rc;
+}
+
+/* The "key: value" line of /proc/self/fdinfo/FD that starts with key. */
+static int fdinfo(int fd, const char *key, char *val, size_t len)
+{
+	char path[64], line[256];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, strlen(key))) {
+			snprintf(val, len, "%s", line + strlen(key));
+			val[strcspn(val, "\n")] = 0;
+			found = 1;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * EXPORT_DMABUF_FD: every bad request gets upstream's errno (and out.fd -EBADF), a good one
+ * a dma-buf descriptor with the right size, name and flags; many at once; and the device file
+ * stays in use while an export lives.
+ */
+static int check_export(void)
+{
+	int fd = open_node(), d = 0, fds[64];
+	uint64_t u = HBM_USER, bar = 1ull << 30;
+	char v[64];
+
+	EXPECT(export(fd, u, 4096, 4096, O_RDWR, &d) == -EINVAL && d == -EBADF,
+	       "offset accepted (fd %d)", d);
+	EXPECT(export(fd, u + 1, 4096, 0, O_RDWR, NULL) == -EINVAL, "unaligned address accepted");
+	EXPECT(export(fd, u, 0, 0, O_RDWR, NULL) == -EINVAL, "size 0 accepted");
+	EXPECT(export(fd, u, 100, 0, O_RDWR, NULL) == -EINVAL, "unaligned size accepted");
+	EXPECT(export(fd, 0x10000000, 4096, 0, O_RDWR, NULL) == -EINVAL,
+	       "driver HBM (below the user base) exported");
+	EXPECT(export(fd, 0x800000000ull - 4096, 8192, 0, O_RDWR, NULL) == -EINVAL,
+	       "range past the end of HBM exported");
+	EXPECT(export(fd, bar - 4096, 8192, 0, O_RDWR, NULL) == -EINVAL,
+	       "range past the HBM BAR exported");
+	EXPECT(export(fd, ~0xfffull, 8192, 0, O_RDWR, NULL) == -EINVAL, "wrapping range exported");
+	EXPECT(export(fd, u, 4096, 0, O_RDWR | O_NONBLOCK, NULL) == -EINVAL,
+	       "unsupported file flags accepted");
+
+	EXPECT(export(fd, u, 2 << 20, 0, O_RDWR | O_CLOEXEC, &d) == 0 && d >= 0, "export failed");
+	EXPECT(fcntl(d, F_GETFD) == FD_CLOEXEC, "O_CLOEXEC not honoured");
+	EXPECT((fcntl(d, F_GETFL) & O_ACCMODE) == O_RDWR, "access mode %#x", fcntl(d, F_GETFL));
+	EXPECT(fdinfo(d, "size:", v, sizeof(v)) && atol(v) == 2 << 20, "fdinfo size '%s'", v);
+	EXPECT(fdinfo(d, "exp_name:", v, sizeof(v)) && strstr(v, "habanalabs_rs"),
+	       "fdinfo exp_name '%s'", v);
+	EXPECT(mmap(NULL, 4096, PROT_READ, MAP_SHARED, d, 0) == MAP_FAILED,
+	       "device memory mapped into the CPU through the dma-buf");
+	close(d);
+	EXPECT(export(fd, bar - 4096, 4096, 0, O_RDONLY, &d) == 0, "last page of the BAR refused");
+	EXPECT(fcntl(d, F_GETFD) == 0, "FD_CLOEXEC set without O_CLOEXEC");
+	close(d);
+
+	/* Many at once, overlapping or not. */
+	for (int i = 0; i < 64; i++) {
+		EXPECT(export(fd, u + (i % 8) * 4096, 4096 * (1 + i % 3), 0, O_RDWR, &fds[i]) == 0,
+		       "export %d failed", i);
+	}
+	for (int i = 0; i < 64; i++)
+		close(fds[i]);
+
+	/* An export keeps the device file in use: no new context until it is closed. */
+	EXPECT(export(fd, u, 4096, 0, O_RDWR, &d) == 0, "export failed");
+	close(fd);
+	EXPECT(open(node, O_RDWR) < 0 && errno == EBUSY,
+	       "device file reopened while a dma-buf of the closed one lives");
+	close(d);
+	fd = open_node();
+	close(fd);
+	return failed;
+}
+
+/* Exports 4 KiB, closes the device file, prints "ready" and waits to be killed. */
+static int export_hold(void)
+{
+	int fd = open_node(), d;
+
+	EXPECT(export(fd, HBM_USER, 4096, 0, O_RDWR, &d) == 0, "export failed");
+	close(fd);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+	return failed;
+}
+
 int cs_main(int argc, char **argv)
 {
 	const char *c = argv[1];
@@ -868,6 +986,10 @@ int cs_main(int argc, char **argv)
 		return check_timeout_reset();
 	if (!strcmp(c, "load") && argc > 2)
 		return check_load(atoi(argv[2]));
+	if (!strcmp(c, "export"))
+		return check_export();
+	if (!strcmp(c, "export-hold"))
+		return export_hold();
 	if (!strcmp(c, "inflight-hold"))
 		return inflight_hold();
 	return -1;

@@ -122,6 +122,17 @@ test_reset_under_load() {
 	$T dma 65536
 }
 
+test_heartbeat_failure_resets_the_device() {
+	before=$(reset_count)
+	# The device CPU stops answering; the next heartbeat (every 10 s) notices.
+	model_ctl 0 fw-silent on > /dev/null || fail "cannot silence the firmware"
+	for i in $(seq 400); do [ "$(reset_count)" = $((before + 1)) ] && break; sleep 0.1; done
+	[ "$(reset_count)" = $((before + 1)) ] || fail "no reset within 40 s"
+	operational
+	dmesg | grep -q "device heartbeat failed" || fail "no clear error"
+	$T firmware-values > /dev/null || fail "device CPU does not answer after the reset"
+}
+
 test_unbind_with_cs_in_flight() {
 	d=$(first_gaudi)
 	model_ctl 0 hang 2 on > /dev/null || fail "cannot hang queue 2"
@@ -136,6 +147,24 @@ test_unbind_with_cs_in_flight() {
 	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind || fail "rebind failed"
 	operational
 	$T dma 4096
+}
+
+test_dma_buf_export_checks_and_lifetimes() { $T export; }
+
+test_dma_buf_outlives_its_process_and_the_binding() {
+	d=$(first_gaudi)
+	$T export-hold > /tmp/exp.out 2>&1 &
+	pid=$!
+	wait_line /tmp/exp.out ready
+	# The process closed the device file; the dma-buf it holds keeps it in use.
+	$T exclusive 2>/dev/null && fail "device reopened while a dma-buf holds it"
+	# Unbinding with the buffer exported, then letting it go.
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/unbind
+	kill -9 $pid
+	wait $pid 2>/dev/null || true
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind || fail "rebind failed"
+	operational
+	$T exclusive
 }
 
 test_nothing_leaked_by_the_cs_suite() {
