@@ -3,7 +3,10 @@
 //! between the vfio-user thread (the host's accesses) and the device's engines.
 //!
 //! Locks: `st` (register-visible state) may be held while taking a memory lock or the host
-//! memory's, never the other way round; the MSI is sent with no other lock held.
+//! memory's, never the other way round; the MSI is sent with no other lock held. No lock at
+//! all is held while waiting for the vfio-user client (a DMA_READ or DMA_WRITE): the session
+//! thread that reads the client's replies must stay free to serve the client's own requests
+//! meanwhile, which take these locks (see `engine.rs`).
 
 use crate::fw::{Firmware, Mems};
 use crate::host::HostMemory;
@@ -119,6 +122,12 @@ pub struct State {
     /// thread last looked; it checks this under the lock before it sleeps, so that a wake-up
     /// sent while it was running is not lost.
     pub kick: bool,
+    /// Transfers that reach host memory through the client (DMA_READ/DMA_WRITE), waiting for
+    /// the engine thread to carry them out with no lock held (see `engine.rs`).
+    pub(crate) jobs: Vec<crate::engine::Job>,
+    /// Counts hard resets: a job that finishes in another epoch than it started in belongs to
+    /// work the reset dropped.
+    pub epoch: u64,
     /// Fault: drop this many of the next MSIs.
     pub msi_drop: u32,
     /// Scratchpad 0.
@@ -220,6 +229,8 @@ impl Device {
                 sm: Default::default(),
                 shutdown: false,
                 kick: false,
+                jobs: Vec::new(),
+                epoch: 0,
                 msi_drop: 0,
                 hw_state: 0,
                 timestamp: (0, None),
@@ -395,7 +406,14 @@ impl Device {
             return if is_qm {
                 st.qm[q].read(rel)
             } else if rel == crate::qman::core::STS0 {
-                0 // never busy between packets: transfers complete within one step
+                // Busy only while a transfer runs as a job on the engine thread (through the
+                // client); the others complete within the register write or packet that
+                // starts them.
+                if st.qm[q].core_inflight > 0 {
+                    1 << 31
+                } else {
+                    0
+                }
             } else {
                 st.qm[q].core.get(&rel).copied().unwrap_or(0)
             };
@@ -571,9 +589,12 @@ impl Device {
         st.timestamp = (0, None);
         st.fw = Firmware::new(&self.sram);
         st.mmu.reset();
-        // In-flight work is dropped: queues, fences and sync objects start over.
+        // In-flight work is dropped: queues, fences and sync objects start over, queued jobs
+        // are forgotten and a job running now finds its epoch gone when it finishes.
         st.qm = Default::default();
         st.sm = Default::default();
+        st.jobs.clear();
+        st.epoch = st.epoch.wrapping_add(1);
         crate::info!("hard reset (#{})", st.stats.resets);
     }
 

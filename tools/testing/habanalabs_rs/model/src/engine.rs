@@ -6,9 +6,51 @@
 //! One engine thread runs every stream, a packet at a time, round robin; a stream blocked on a
 //! fence or on a slow DMA (a fault tests switch on) does not hold up the others. Packets of a
 //! stream run in order, each finishing before the next starts, so barriers are always met.
+//!
+//! # Transfers through the vfio-user client (peer-to-peer)
+//!
+//! A DMA core's transfer (LIN_DMA, or `COMMIT` written to the core) is first planned with the
+//! state locked: translated by the MMU and cut into [`Piece`]s between physical addresses. If
+//! every host address in it lies in guest RAM that QEMU shared as a file (DMA_MAP with a
+//! memfd), the plan runs at once, still under the lock, as a copy between mappings: the fast
+//! path. If a host address is covered by no mapping (another device's BAR, seen at the bus
+//! address the guest's `dma_map_resource()` returned), those bytes can only be reached by
+//! asking the client, QEMU, with VFIO_USER_DMA_READ/DMA_WRITE ([`HostMemory::client_read`]);
+//! QEMU carries them out in the device's PCI address space, where the peer's BAR is.
+//!
+//! Such a transfer becomes a [`Job`]: queued in the state, and carried out by the engine
+//! thread (the thread that calls [`Device::run_engines`]) *with no lock held*, through bounce
+//! buffers, taking the memory locks only for each copy. That is what keeps it from
+//! deadlocking:
+//!
+//! * The client's reply arrives on the socket that the vfio-user session thread reads, and
+//!   that thread also serves QEMU's own requests (a vCPU's register read, or, while QEMU
+//!   serves our DMA_READ of a BAR, a read of that BAR), which take the state lock. Had the
+//!   engine waited with the state locked, the session thread would block behind it and never
+//!   route the reply; QEMU, holding its big lock while the vCPU waits for us, would not serve
+//!   the DMA_READ either. Both sides would wait for a timeout.
+//! * A `COMMIT` the host writes is executed on the session thread (inside the register
+//!   write): that thread must not wait for a reply only it can read, so it only queues the job
+//!   and wakes the engine thread ([`crate::vfio_user::dma::DmaError::SelfWait`] guards this).
+//! * While a job runs, the core reads busy (`STS0` bit 31); later transfers of the same core
+//!   (LIN_DMA of any of its streams, another `COMMIT`) wait behind it, so the core's transfers
+//!   stay in order; the stream that issued a LIN_DMA waits for it before its next packet, and
+//!   its completion is written only after the last byte was acknowledged by the client. A
+//!   reset while a job runs drops its result (the state's epoch moved on).
+//! * A failed client access (an error reply, a bad reply, no reply within the link's timeout,
+//!   the client gone) fails the transfer like any unreachable address: the core's error cause
+//!   and message, the stream stopped, no completion. A device reading its own BAR through the
+//!   client works, since nothing is locked while it waits; should it not, the timeout ends it
+//!   with the same error rather than a hang.
+//!
+//! Only the DMA cores' transfers use the client. Buffer descriptor and CB fetches, messages,
+//! completions, monitor payloads and the firmware's queues reach guest RAM through the memfd
+//! mappings only.
 
 use crate::device::{read_lock, write_lock, Device, Fx, State};
 use crate::host::device_to_bus;
+#[cfg(doc)]
+use crate::host::HostMemory;
 use crate::mem::Memory;
 use crate::mmu::{Fault, Initiator};
 use crate::packets::{decode, DecodeError, Packet};
@@ -30,6 +72,9 @@ pub enum AccessError {
     Mmu(Fault),
     /// The address decodes to nothing (or host memory QEMU has not mapped).
     Unmapped(u64),
+    /// The client (QEMU) failed a DMA_READ or DMA_WRITE at this device address of host
+    /// memory: an error reply, a bad or late reply, or no client.
+    Client(u64),
 }
 
 /// Where a physical device address lands.
@@ -59,6 +104,81 @@ enum Step {
     Progress,
     /// It cannot progress before this instant (`None`: until something changes).
     Blocked(Option<Instant>),
+}
+
+/// A part of a transfer between two physical device addresses: at most a page when the MMU
+/// translated it, at most [`CHUNK`] bytes otherwise.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Piece {
+    /// Source address; `None` for a fill.
+    src: Option<u64>,
+    /// Destination address.
+    dst: u64,
+    /// Bytes.
+    len: usize,
+    /// Offset in the transfer (the phase of a fill's pattern).
+    at: usize,
+}
+
+/// Who started a transfer, and what its end brings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Origin {
+    /// A LIN_DMA of stream `s`, `size` bytes of its CB.
+    Stream {
+        /// The stream.
+        s: usize,
+        /// Size of the packet, to step over when the transfer is done.
+        size: usize,
+        /// Completion address and value, latched when the transfer started.
+        completion: Option<(u64, u32)>,
+    },
+    /// The core's own registers (`COMMIT`).
+    Core {
+        /// Completion address and value, latched at `COMMIT`.
+        completion: Option<(u64, u32)>,
+    },
+}
+
+/// A transfer that the engine thread carries out with no lock held, because it reaches host
+/// memory that only the client serves, or because its core is still busy with such a transfer
+/// (see the module's documentation).
+#[derive(Debug)]
+pub struct Job {
+    q: usize,
+    origin: Origin,
+    t: Transfer,
+    pieces: Vec<Piece>,
+    /// The firmware allowed host access when the transfer started.
+    host_ok: bool,
+    /// The state's epoch when it started.
+    epoch: u64,
+}
+
+/// Fills `buf` with `len` bytes of the 64-bit `pattern`, starting at byte `at` of the transfer.
+fn fill(buf: &mut Vec<u8>, pattern: u64, at: usize, len: usize) {
+    let pat = pattern.to_le_bytes();
+    buf.clear();
+    buf.extend((0..len).map(|i| pat[(at + i) % 8]));
+}
+
+/// Steps stream `s` of QMAN `q` over a packet of `size` bytes.
+fn advance(st: &mut State, q: usize, s: usize, size: usize) {
+    let stream = &mut st.qm[q].streams[s];
+    if let Some(cb) = stream.cb.as_mut() {
+        cb.pos += size;
+        if cb.pos >= cb.data.len() {
+            stream.cb = None;
+        }
+    }
+}
+
+/// The write-completion address and value of DMA core `q`.
+fn completion_target(st: &State, q: usize) -> (u64, u32) {
+    let c = &st.qm[q].core;
+    let get = |k| c.get(&k).copied().unwrap_or(0);
+    let addr =
+        (u64::from(get(core::WR_COMP_ADDR_HI)) << 32) | u64::from(get(core::WR_COMP_ADDR_LO));
+    (addr, get(core::WR_COMP_WDATA))
 }
 
 impl Device {
@@ -114,21 +234,24 @@ impl Device {
     ) -> Result<(), AccessError> {
         let mut done = 0;
         while done < out.len() {
-            let va = addr + done as u64;
+            let va = addr.wrapping_add(done as u64);
             let (pa, n) = self.translate(st, who, va, out.len() - done)?;
-            let buf = &mut out[done..done + n];
-            let target = self.route(pa, n);
-            let ok = match (&target, target.as_ref().and_then(|t| self.memory(t))) {
-                (_, Some((m, a))) => read_lock(m).read(a, buf).is_ok(),
-                (Some(Target::Host(b)), _) => st.fw.pci_access() && self.host.read(*b, buf).is_ok(),
-                _ => false,
-            };
-            if !ok {
-                return Err(AccessError::Unmapped(pa));
-            }
+            self.phys_read(st, pa, &mut out[done..done + n])?;
             done += n;
         }
         Ok(())
+    }
+
+    /// Reads physical device address `pa` with the state held: memory, or host memory that a
+    /// mapping covers.
+    fn phys_read(&self, st: &State, pa: u64, buf: &mut [u8]) -> Result<(), AccessError> {
+        let target = self.route(pa, buf.len());
+        let ok = match (&target, target.as_ref().and_then(|t| self.memory(t))) {
+            (_, Some((m, a))) => read_lock(m).read(a, buf).is_ok(),
+            (Some(Target::Host(b)), _) => st.fw.pci_access() && self.host.read(*b, buf).is_ok(),
+            _ => false,
+        };
+        ok.then_some(()).ok_or(AccessError::Unmapped(pa))
     }
 
     /// Writes device memory as an engine. A 32-bit write may target a register.
@@ -142,28 +265,35 @@ impl Device {
     ) -> Result<(), AccessError> {
         let mut done = 0;
         while done < data.len() {
-            let va = addr + done as u64;
+            let va = addr.wrapping_add(done as u64);
             let (pa, n) = self.translate(st, who, va, data.len() - done)?;
-            let buf = &data[done..done + n];
-            let target = self.route(pa, n);
-            let ok = match (&target, target.as_ref().and_then(|t| self.memory(t))) {
-                (_, Some((m, a))) => write_lock(m).write(a, buf).is_ok(),
-                (Some(Target::Host(b)), _) => {
-                    st.fw.pci_access() && self.host.write(*b, buf).is_ok()
-                }
-                (Some(Target::Reg(off)), _) if n == 4 && off % 4 == 0 => {
-                    let v = u32::from_le_bytes(buf.try_into().unwrap_or_default());
-                    self.write_reg_in(st, *off, v, fx);
-                    true
-                }
-                _ => false,
-            };
-            if !ok {
-                return Err(AccessError::Unmapped(pa));
-            }
+            self.phys_write(st, pa, &data[done..done + n], fx)?;
             done += n;
         }
         Ok(())
+    }
+
+    /// Writes physical device address `pa` with the state held: memory, host memory that a
+    /// mapping covers, or (32 bits, aligned) a register.
+    fn phys_write(
+        &self,
+        st: &mut State,
+        pa: u64,
+        buf: &[u8],
+        fx: &mut Fx,
+    ) -> Result<(), AccessError> {
+        let target = self.route(pa, buf.len());
+        let ok = match (&target, target.as_ref().and_then(|t| self.memory(t))) {
+            (_, Some((m, a))) => write_lock(m).write(a, buf).is_ok(),
+            (Some(Target::Host(b)), _) => st.fw.pci_access() && self.host.write(*b, buf).is_ok(),
+            (Some(Target::Reg(off)), _) if buf.len() == 4 && off % 4 == 0 => {
+                let v = u32::from_le_bytes(buf.try_into().unwrap_or_default());
+                self.write_reg_in(st, *off, v, fx);
+                true
+            }
+            _ => false,
+        };
+        ok.then_some(()).ok_or(AccessError::Unmapped(pa))
     }
 
     /// Copies `n` bytes between physical addresses in one pass when both ends are memory (HBM,
@@ -213,8 +343,69 @@ impl Device {
         }
     }
 
-    /// A linear transfer by DMA core `q`: a copy, or with `memset` a fill with the 64-bit
-    /// pattern `src`.
+    /// Cuts transfer `t` of DMA core `q` into pieces between physical addresses, translating
+    /// through the MMU for the core's initiator. A fault is latched as the MMU latches it.
+    fn plan(&self, st: &mut State, q: usize, t: &Transfer) -> Result<Vec<Piece>, AccessError> {
+        let who = st.qm[q].core_initiator();
+        let total = t.tsize as usize;
+        let mut pieces = Vec::new();
+        let mut done = 0usize;
+        while done < total {
+            let (dst, dn) =
+                self.translate(st, who, t.dst.wrapping_add(done as u64), total - done)?;
+            let (src, len) = if t.memset {
+                (None, dn)
+            } else {
+                let (spa, sn) = self.translate(st, who, t.src.wrapping_add(done as u64), dn)?;
+                (Some(spa), sn.min(dn))
+            };
+            pieces.push(Piece {
+                src,
+                dst,
+                len,
+                at: done,
+            });
+            done += len;
+        }
+        Ok(pieces)
+    }
+
+    /// Whether `pa..pa + len` is host memory that no mapping covers: only the client reaches it.
+    fn client_only(&self, pa: u64, len: usize) -> bool {
+        matches!(self.route(pa, len), Some(Target::Host(b)) if self.host.check(b, len).is_err())
+    }
+
+    /// Runs `pieces` of transfer `t` with the state held: memory and mapped host memory only.
+    fn execute_locked(
+        &self,
+        st: &mut State,
+        t: &Transfer,
+        pieces: &[Piece],
+        fx: &mut Fx,
+    ) -> Result<(), AccessError> {
+        let mut buf = Vec::new();
+        for p in pieces {
+            match p.src {
+                None => {
+                    fill(&mut buf, t.src, p.at, p.len);
+                    self.phys_write(st, p.dst, &buf, fx)?;
+                }
+                Some(src) => {
+                    if !self.copy_direct(st, src, p.dst, p.len)? {
+                        // Registers or host to host: through a buffer.
+                        buf.resize(p.len, 0);
+                        self.phys_read(st, src, &mut buf)?;
+                        self.phys_write(st, p.dst, &buf, fx)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A linear transfer by DMA core `q` with the state held: a copy, or with `memset` a fill
+    /// with the 64-bit pattern `src`. Host memory must be covered by mappings; what only the
+    /// client reaches fails as unmapped here (the engines run such transfers as jobs instead).
     pub fn dma(
         &self,
         st: &mut State,
@@ -222,42 +413,201 @@ impl Device {
         t: Transfer,
         fx: &mut Fx,
     ) -> Result<(), AccessError> {
-        let Transfer {
-            src,
-            dst,
-            tsize,
-            memset,
-        } = t;
-        let what = if memset { "fill" } else { "copy" };
-        crate::trace!("DMA{q}: {what} {src:#x} -> {dst:#x}, {tsize} bytes");
-        let who = st.qm[q].core_initiator();
-        let total = tsize as usize;
-        let mut buf = Vec::new();
-        let mut done = 0usize;
-        while done < total {
-            let (dpa, dn) = self.translate(st, who, dst + done as u64, total - done)?;
-            if memset {
-                buf.resize(dn, 0);
-                let pat = src.to_le_bytes();
-                for (i, b) in buf.iter_mut().enumerate() {
-                    *b = pat[(done + i) % 8];
-                }
-                self.engine_write(st, who, dst + done as u64, &buf, fx)?;
-                done += dn;
-                continue;
-            }
-            let (spa, sn) = self.translate(st, who, src + done as u64, dn)?;
-            let n = sn.min(dn);
-            if !self.copy_direct(st, spa, dpa, n)? {
-                // Registers or host to host: through a buffer, a register at a time.
-                buf.resize(n, 0);
-                self.engine_read(st, who, src + done as u64, &mut buf)?;
-                self.engine_write(st, who, dst + done as u64, &buf, fx)?;
-            }
-            done += n;
-        }
-        st.stats.dma_bytes += u64::from(tsize);
+        let pieces = self.plan(st, q, &t)?;
+        self.execute_locked(st, &t, &pieces, fx)?;
+        st.stats.dma_bytes += u64::from(t.tsize);
         Ok(())
+    }
+
+    /// Starts transfer `t` of DMA core `q` for `origin`: at once with the state held (the fast
+    /// path, `Ok(true)`), or, when it reaches host memory only the client serves or the core is
+    /// still busy with an earlier job, as a job for the engine thread (`Ok(false)`).
+    fn start(
+        &self,
+        st: &mut State,
+        q: usize,
+        t: Transfer,
+        origin: Origin,
+        fx: &mut Fx,
+    ) -> Result<bool, AccessError> {
+        let what = if t.memset { "fill" } else { "copy" };
+        crate::trace!(
+            "DMA{q}: {what} {:#x} -> {:#x}, {} bytes",
+            t.src,
+            t.dst,
+            t.tsize
+        );
+        let pieces = self.plan(st, q, &t)?;
+        let host_ok = st.fw.pci_access();
+        let client = host_ok
+            && self.host.has_client()
+            && pieces.iter().any(|p| {
+                p.src.is_some_and(|a| self.client_only(a, p.len)) || self.client_only(p.dst, p.len)
+            });
+        if !client && st.qm[q].core_inflight == 0 {
+            self.execute_locked(st, &t, &pieces, fx)?;
+            st.stats.dma_bytes += u64::from(t.tsize);
+            return Ok(true);
+        }
+        crate::debug!(
+            "DMA{q}: {what} {:#x} -> {:#x} ({} bytes) queued for the engine thread{}",
+            t.src,
+            t.dst,
+            t.tsize,
+            if client { ", through the client" } else { "" }
+        );
+        st.qm[q].core_inflight += 1;
+        if let Origin::Stream { s, .. } = origin {
+            st.qm[q].streams[s].in_flight = true;
+        }
+        st.jobs.push(Job {
+            q,
+            origin,
+            t,
+            pieces,
+            host_ok,
+            epoch: st.epoch,
+        });
+        st.kick = true;
+        fx.wake = true;
+        Ok(false)
+    }
+
+    /// Reads physical address `pa` with no lock held: memory, mapped host memory, or host
+    /// memory through the client.
+    fn read_unlocked(&self, pa: u64, buf: &mut [u8], host_ok: bool) -> Result<(), AccessError> {
+        let target = self.route(pa, buf.len()).ok_or(AccessError::Unmapped(pa))?;
+        if let Some((m, a)) = self.memory(&target) {
+            return read_lock(m)
+                .read(a, buf)
+                .map_err(|_| AccessError::Unmapped(pa));
+        }
+        match target {
+            Target::Host(b) if host_ok => match self.host.read(b, buf) {
+                Ok(()) => Ok(()),
+                Err(_) => self
+                    .host
+                    .client_read(b, buf)
+                    .map_err(|_| AccessError::Client(pa)),
+            },
+            _ => Err(AccessError::Unmapped(pa)),
+        }
+    }
+
+    /// Writes physical address `pa` with no lock held; a register write takes the state for
+    /// the write alone.
+    fn write_unlocked(
+        &self,
+        pa: u64,
+        buf: &[u8],
+        host_ok: bool,
+        fx: &mut Fx,
+    ) -> Result<(), AccessError> {
+        let target = self.route(pa, buf.len()).ok_or(AccessError::Unmapped(pa))?;
+        if let Some((m, a)) = self.memory(&target) {
+            return write_lock(m)
+                .write(a, buf)
+                .map_err(|_| AccessError::Unmapped(pa));
+        }
+        match target {
+            Target::Host(b) if host_ok => match self.host.write(b, buf) {
+                Ok(()) => Ok(()),
+                Err(_) => self
+                    .host
+                    .client_write(b, buf)
+                    .map_err(|_| AccessError::Client(pa)),
+            },
+            Target::Reg(off) if buf.len() == 4 && off % 4 == 0 => {
+                let v = u32::from_le_bytes(buf.try_into().unwrap_or_default());
+                self.write_reg_in(&mut self.state(), off, v, fx);
+                Ok(())
+            }
+            _ => Err(AccessError::Unmapped(pa)),
+        }
+    }
+
+    /// Carries out `job` with no lock held, then finishes it with the state locked and applies
+    /// its effects. Only the engine thread calls this: it may wait for the client.
+    fn run_job(&self, job: Job) {
+        let mut fx = Fx::default();
+        let mut buf = Vec::new();
+        let mut result = Ok(());
+        for p in &job.pieces {
+            buf.resize(p.len, 0);
+            let r = match p.src {
+                None => {
+                    fill(&mut buf, job.t.src, p.at, p.len);
+                    Ok(())
+                }
+                Some(src) => self.read_unlocked(src, &mut buf, job.host_ok),
+            };
+            result = r.and_then(|()| self.write_unlocked(p.dst, &buf, job.host_ok, &mut fx));
+            if result.is_err() {
+                break;
+            }
+        }
+        {
+            let mut st = self.state();
+            self.finish_job(&mut st, job, result, &mut fx);
+        }
+        self.apply(fx);
+    }
+
+    /// Completes a job with the state held: the completion and the stream's next packet, or
+    /// the error; nothing if a reset came in between.
+    fn finish_job(&self, st: &mut State, job: Job, result: Result<(), AccessError>, fx: &mut Fx) {
+        let Job { q, origin, t, .. } = job;
+        if job.epoch != st.epoch {
+            crate::info!(
+                "DMA{q}: a transfer of {} bytes ended after a reset; its completion is dropped",
+                t.tsize
+            );
+            return;
+        }
+        st.qm[q].core_inflight = st.qm[q].core_inflight.saturating_sub(1);
+        if result.is_ok() {
+            st.stats.dma_bytes += u64::from(t.tsize);
+        }
+        let (stream, completion) = match origin {
+            Origin::Core { completion } => (None, completion),
+            Origin::Stream {
+                s,
+                size,
+                completion,
+            } => {
+                st.qm[q].streams[s].in_flight = false;
+                (Some((s, size)), completion)
+            }
+        };
+        match (result, stream) {
+            (Ok(()), _) => {
+                if let Some((addr, data)) = completion {
+                    self.write_completion(st, q, addr, data, fx);
+                }
+                if let Some((s, size)) = stream {
+                    advance(st, q, s, size);
+                }
+            }
+            (Err(e), None) => self.core_error(st, q, e, fx),
+            (Err(e), Some((s, _))) => self.lin_dma_failed(st, (q, s), &t, e, fx),
+        }
+    }
+
+    /// A LIN_DMA failed: the core's error, then the stream's.
+    fn lin_dma_failed(
+        &self,
+        st: &mut State,
+        (q, s): (usize, usize),
+        t: &Transfer,
+        e: AccessError,
+        fx: &mut Fx,
+    ) {
+        self.core_error(st, q, e, fx);
+        let msg = format!(
+            "LIN_DMA {:#x} -> {:#x} ({} bytes) failed: {e:?}",
+            t.src, t.dst, t.tsize
+        );
+        self.stream_error(st, q, s, 0, &msg, fx);
     }
 
     /// Reports an engine error the way the hardware does: the cause is latched, the stream
@@ -312,7 +662,9 @@ impl Device {
         }
     }
 
-    /// A direct transfer through DMA core `q`'s registers (`COMMIT` written).
+    /// A direct transfer through DMA core `q`'s registers (`COMMIT` written). Called inside a
+    /// register write, on whichever thread wrote it (the session thread for the host's
+    /// writes): a transfer that needs the client is only queued here.
     pub(crate) fn core_commit(&self, st: &mut State, q: usize, commit: u32, fx: &mut Fx) {
         let c = &st.qm[q].core;
         let get = |k| u64::from(c.get(&k).copied().unwrap_or(0));
@@ -331,20 +683,20 @@ impl Device {
             tsize,
             memset: commit & (1 << 4) != 0,
         };
-        match self.dma(st, q, t, fx) {
-            Ok(()) => self.write_completion(st, q, commit & 1 != 0, fx),
+        let completion = (commit & 1 != 0).then(|| completion_target(st, q));
+        match self.start(st, q, t, Origin::Core { completion }, fx) {
+            Ok(true) => {
+                if let Some((addr, data)) = completion {
+                    self.write_completion(st, q, addr, data, fx);
+                }
+            }
+            Ok(false) => {}
             Err(e) => self.core_error(st, q, e, fx),
         }
     }
 
-    fn write_completion(&self, st: &mut State, q: usize, enabled: bool, fx: &mut Fx) {
-        if !enabled {
-            return;
-        }
-        let c = &st.qm[q].core;
-        let addr = (u64::from(c.get(&core::WR_COMP_ADDR_HI).copied().unwrap_or(0)) << 32)
-            | u64::from(c.get(&core::WR_COMP_ADDR_LO).copied().unwrap_or(0));
-        let data = c.get(&core::WR_COMP_WDATA).copied().unwrap_or(0);
+    /// Writes a transfer's completion `data` at `addr`.
+    fn write_completion(&self, st: &mut State, q: usize, addr: u64, data: u32, fx: &mut Fx) {
         let who = Initiator {
             asid: 0,
             bypass: true,
@@ -431,6 +783,10 @@ impl Device {
     }
 
     fn step(&self, st: &mut State, q: usize, s: usize, now: Instant, fx: &mut Fx) -> Step {
+        if st.qm[q].streams[s].in_flight {
+            // Its LIN_DMA is a job the engine thread finishes.
+            return Step::Blocked(None);
+        }
         if st.qm[q].streams[s].cb.is_none() && self.fetch(st, q, s, fx).is_err() {
             return Step::Progress;
         }
@@ -491,6 +847,10 @@ impl Device {
                     // The core is halted (the driver halts engines before a reset).
                     return Step::Blocked(None);
                 }
+                if st.qm[q].core_inflight > 0 {
+                    // The core is busy with a job; its transfers run in order.
+                    return Step::Blocked(None);
+                }
                 let stream = &mut st.qm[q].streams[s];
                 if !stream.dma_delay.is_zero() {
                     match stream.busy_until {
@@ -503,23 +863,28 @@ impl Device {
                         Some(_) => stream.busy_until = None,
                     }
                 }
-                match self.dma(
-                    st,
-                    q,
-                    Transfer {
-                        src,
-                        dst,
-                        tsize,
-                        memset,
-                    },
-                    fx,
-                ) {
-                    Ok(()) => self.write_completion(st, q, wr_comp, fx),
+                let t = Transfer {
+                    src,
+                    dst,
+                    tsize,
+                    memset,
+                };
+                let completion = wr_comp.then(|| completion_target(st, q));
+                let origin = Origin::Stream {
+                    s,
+                    size,
+                    completion,
+                };
+                match self.start(st, q, t, origin, fx) {
+                    Ok(true) => {
+                        if let Some((addr, data)) = completion {
+                            self.write_completion(st, q, addr, data, fx);
+                        }
+                    }
+                    // A job: the stream waits for it, and it steps over the packet.
+                    Ok(false) => return Step::Blocked(None),
                     Err(e) => {
-                        self.core_error(st, q, e, fx);
-                        let msg =
-                            format!("LIN_DMA {src:#x} -> {dst:#x} ({tsize} bytes) failed: {e:?}");
-                        self.stream_error(st, q, s, 0, &msg, fx);
+                        self.lin_dma_failed(st, (q, s), &t, e, fx);
                         return Step::Progress;
                     }
                 }
@@ -536,24 +901,21 @@ impl Device {
                 return Step::Progress;
             }
         }
-        if let Some(cb) = st.qm[q].streams[s].cb.as_mut() {
-            cb.pos += size;
-            if cb.pos >= cb.data.len() {
-                st.qm[q].streams[s].cb = None;
-            }
-        }
+        advance(st, q, s, size);
         Step::Progress
     }
 
     /// Runs the streams until none can progress; returns the next instant one can, if any.
-    /// Effects (MSIs, resets) are applied with the state unlocked.
+    /// Effects (MSIs, resets) are applied with the state unlocked, and so are the jobs the
+    /// streams and the cores queued (transfers through the client): the caller is the engine
+    /// thread, which may wait for the client, and holds no lock.
     pub fn run_engines(&self) -> Option<Instant> {
         let mut budget = 256;
         loop {
             let mut fx = Fx::default();
             let mut progressed = false;
             let mut next: Option<Instant> = None;
-            {
+            let jobs = {
                 let mut st = self.state();
                 let now = Instant::now();
                 for q in 0..2 {
@@ -568,8 +930,13 @@ impl Device {
                         }
                     }
                 }
-            }
+                std::mem::take(&mut st.jobs)
+            };
             self.apply(fx);
+            for job in jobs {
+                self.run_job(job);
+                progressed = true;
+            }
             budget -= 1;
             if !progressed || budget == 0 {
                 return if progressed {
@@ -630,9 +997,15 @@ impl Device {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::device::{CFG_BAR, HBM_BAR, REGS_IN_CFG_BAR};
     use crate::host::{test_memfd, HOST_PHYS_BASE};
     use crate::packets::build;
     use crate::qman::qm;
+    use crate::vfio_user::dma::DEFAULT_TIMEOUT;
+    use crate::vfio_user::session::End;
+    use crate::vfio_user::testing::{caps_with_xfer, version_payload, Client, Harness, Peer};
+    use crate::vfio_user::{cmd, flags, MAX_DATA_XFER};
+    use std::sync::atomic::Ordering;
     use std::sync::Mutex;
 
     const BUS: u64 = 0x100_0000;
@@ -652,7 +1025,7 @@ mod tests {
     }
 
     struct Rig {
-        dev: Device,
+        dev: Arc<Device>,
         msis: Arc<Mutex<u32>>,
         pi: [u32; 8],
         cq_pi: [u64; 8],
@@ -665,7 +1038,7 @@ mod tests {
     impl Rig {
         /// A device with its external queues initialised as the upstream driver does.
         fn new() -> Rig {
-            let dev = Device::new(1 << 30, 256 << 20).unwrap();
+            let dev = Arc::new(Device::new(1 << 30, 256 << 20).unwrap());
             dev.host
                 .map(BUS, 16 << 20, 0, &test_memfd(16 << 20))
                 .unwrap();
@@ -732,6 +1105,68 @@ mod tests {
                 .read_u32(CQ + (q as u64) * 0x1000 + i * 4)
                 .unwrap()
         }
+
+        /// A rig whose device is served by a vfio-user session, with a [`Peer`] answering its
+        /// DMA requests from a peer device's BAR at bus address [`PEER`] (filled with a
+        /// pattern), outside every mapping. The client proposed `max_data_xfer_size` `xfer`.
+        fn with_peer(
+            xfer: u32,
+            refuse: Option<i32>,
+            before: impl FnMut(&mut Client) + Send + 'static,
+        ) -> (Rig, Harness, Peer) {
+            let (r, h) = Rig::with_session(xfer);
+            let peer = Rig::peer_on(&h, refuse, before);
+            (r, h, peer)
+        }
+
+        /// A rig whose device is served by a negotiated vfio-user session.
+        fn with_session(xfer: u32) -> (Rig, Harness) {
+            let r = Rig::new();
+            let mut h = Harness::with_device(r.dev.clone(), DEFAULT_TIMEOUT);
+            h.client.ok(
+                cmd::VERSION,
+                &version_payload(0, 0, &caps_with_xfer(xfer)),
+                &[],
+            );
+            (r, h)
+        }
+
+        /// The peer, reading the client's end of `h` from now on.
+        fn peer_on(
+            h: &Harness,
+            refuse: Option<i32>,
+            before: impl FnMut(&mut Client) + Send + 'static,
+        ) -> Peer {
+            let sock = h.client.sock.try_clone().unwrap();
+            Peer::start(sock, PEER, pattern(PEER_SIZE, 3), refuse, before)
+        }
+
+        /// Bytes of the peer's BAR.
+        fn peer(p: &Peer, at: u64, n: usize) -> Vec<u8> {
+            p.mem.lock().unwrap()[at as usize..at as usize + n].to_vec()
+        }
+
+        fn hbm(&self, at: u64, n: usize) -> Vec<u8> {
+            let mut b = vec![0u8; n];
+            self.dev.hbm.read().unwrap().read(at, &mut b).unwrap();
+            b
+        }
+    }
+
+    /// A peer device's BAR: a bus address no DMA mapping covers.
+    const PEER: u64 = 0xe000_0000;
+    const PEER_SIZE: usize = 8 << 20;
+
+    fn core_reg(q: usize, rel: u32) -> u32 {
+        DMA_CORE_BASE[q] + rel
+    }
+
+    fn client_stat(dev: &Device) -> (u64, u64) {
+        let s = &dev.vfio_user;
+        (
+            s.dma_requests.load(Ordering::Relaxed),
+            s.dma_failures.load(Ordering::Relaxed),
+        )
     }
 
     fn pattern(n: usize, seed: u8) -> Vec<u8> {
@@ -985,5 +1420,331 @@ mod tests {
         let st = r.dev.state();
         assert!(st.qm[0].streams[0].cb.is_none());
         assert_eq!(st.qm[0].cfg0, 0, "queues disabled after reset");
+    }
+
+    #[test]
+    fn lin_dma_moves_bytes_to_and_from_a_peer_bar_through_the_client() {
+        // While the device waits for a reply, QEMU serves requests of its own: a read of this
+        // device's HBM BAR (as when it serves a DMA_READ of that BAR) and of a register. They
+        // must be answered meanwhile, or both sides would wait for a timeout.
+        let busy = Arc::new(Mutex::new(Vec::new()));
+        let seen_busy = busy.clone();
+        let sts0 = REGS_IN_CFG_BAR + u64::from(core_reg(0, core::STS0));
+        let (mut r, h, peer) = Rig::with_peer(1 << 20, None, move |c| {
+            assert_eq!(c.read(HBM_BAR, 0x100, 8).len(), 8);
+            let v = c.read(CFG_BAR, sts0, 4);
+            seen_busy
+                .lock()
+                .unwrap()
+                .push(u32::from_le_bytes(v.try_into().unwrap()));
+        });
+        r.dev.write_reg(core_reg(0, core::PROT), 3);
+        const N: u32 = 300_000;
+        r.dev.host.write(DATA, b"from guest RAM").unwrap();
+        // Streams 0-3 share core 0: the later transfers wait behind the earlier ones, so the
+        // second copies back what the first brought in.
+        r.submit(
+            0,
+            &[build::lin_dma(
+                N,
+                H + PEER + 0x100,
+                0x2000_0000,
+                false,
+                false,
+            )],
+        );
+        r.submit(
+            1,
+            &[build::lin_dma(
+                N,
+                0x2000_0000,
+                H + PEER + 0x20_0000,
+                false,
+                false,
+            )],
+        );
+        r.submit(
+            2,
+            &[build::lin_dma(
+                20,
+                0x1122_3344_5566_7788,
+                H + PEER + 0x30_0004,
+                true,
+                false,
+            )],
+        );
+        r.submit(
+            3,
+            &[build::lin_dma(
+                14,
+                H + DATA,
+                H + PEER + 0x30_1000,
+                false,
+                false,
+            )],
+        );
+        r.dev.run_engines();
+        let want = Rig::peer(&peer, 0x100, N as usize);
+        assert!(r.hbm(0x2000_0000, N as usize) == want, "peer BAR -> HBM");
+        assert!(
+            Rig::peer(&peer, 0x20_0000, N as usize) == want,
+            "HBM -> peer BAR"
+        );
+        let fill = Rig::peer(&peer, 0x30_0000, 28);
+        assert_eq!(&fill[4..12], &0x1122_3344_5566_7788u64.to_le_bytes());
+        assert_eq!(&fill[20..24], &0x5566_7788u32.to_le_bytes());
+        assert_eq!(
+            Rig::peer(&peer, 0x30_1000, 14),
+            b"from guest RAM",
+            "guest RAM -> peer BAR"
+        );
+        for q in 0..4 {
+            assert_eq!(r.cq(q, 0), (1 << 31) | (1 << 30), "completion of queue {q}");
+        }
+        let st = r.dev.state();
+        assert_eq!(st.stats.engine_errors, 0);
+        assert_eq!(st.stats.dma_bytes, 2 * u64::from(N) + 20 + 14);
+        assert_eq!(st.qm[0].core_inflight, 0);
+        drop(st);
+        // 300,000 bytes are five requests of at most 64 KiB (ours, below QEMU's 1 MiB).
+        let seen = peer.seen.lock().unwrap().clone();
+        let reads = seen.iter().filter(|s| s.0 == cmd::DMA_READ).count();
+        assert_eq!((reads, seen.len()), (5, 12));
+        assert!(seen.iter().all(|s| s.2 <= u64::from(MAX_DATA_XFER)));
+        assert_eq!(client_stat(&r.dev), (12, 0));
+        let busy = busy.lock().unwrap();
+        assert_eq!(busy.len(), 12);
+        assert!(
+            busy.iter().all(|v| v & (1 << 31) != 0),
+            "the core reads busy while it waits for the client: {busy:x?}"
+        );
+        assert_eq!(h.finish(), Ok(End::Closed));
+        peer.join();
+    }
+
+    #[test]
+    fn a_commit_from_the_host_runs_through_the_client_on_the_engine_thread() {
+        // A test importer programs DMA core 1 directly, as the host does: its register writes
+        // arrive on the session thread, which only queues the transfer; the engine thread
+        // carries it out through the client and writes the completion.
+        let (r, mut h) = Rig::with_session(1 << 20);
+        let engines = r.dev.start_engines();
+        let comp = CQ + 0x8000;
+        let program = |c: &mut Client, src: u64, dst: u64, n: u32, tag: u32| {
+            for (rel, v) in [
+                (core::PROT, 3),
+                (core::SRC_BASE_LO, src as u32),
+                (core::SRC_BASE_HI, (src >> 32) as u32),
+                (core::DST_BASE_LO, dst as u32),
+                (core::DST_BASE_HI, (dst >> 32) as u32),
+                (core::DST_TSIZE_0, n),
+                (core::WR_COMP_ADDR_LO, (H + comp) as u32),
+                (core::WR_COMP_ADDR_HI, ((H + comp) >> 32) as u32),
+                (core::WR_COMP_WDATA, tag),
+            ] {
+                let off = REGS_IN_CFG_BAR + u64::from(core_reg(1, rel));
+                c.write(CFG_BAR, off, &v.to_le_bytes());
+            }
+        };
+        let commit = |c: &mut Client| {
+            // Posted, as QEMU sends MMIO writes: the DMA requests may come at once.
+            let off = REGS_IN_CFG_BAR + u64::from(core_reg(1, core::COMMIT));
+            let p = [
+                off.to_ne_bytes().as_slice(),
+                &CFG_BAR.to_ne_bytes(),
+                &4u32.to_ne_bytes(),
+                &((1u32 << 3) | 1).to_le_bytes(),
+            ]
+            .concat();
+            c.send(cmd::REGION_WRITE, flags::NO_REPLY, &p, &[]);
+        };
+        let wait = |tag: u32| {
+            let t = Instant::now();
+            while r.dev.host.read_u32(comp).unwrap() != tag
+                || r.dev.read_reg(core_reg(1, core::STS0)) != 0
+            {
+                assert!(t.elapsed() < Duration::from_secs(10), "no completion {tag}");
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        };
+        // The registers are written (and their replies read) before the peer's thread starts
+        // reading the socket.
+        const N: u32 = 100_000;
+        program(&mut h.client, H + PEER + 0x1000, 0x3000_0000, N, 0x11);
+        let peer = Rig::peer_on(&h, None, |_| {});
+        commit(&mut h.client);
+        wait(0x11);
+        let want = Rig::peer(&peer, 0x1000, N as usize);
+        assert!(r.hbm(0x3000_0000, N as usize) == want, "peer BAR -> HBM");
+        // Now with the peer's thread reading the socket, the test writes only posted writes.
+        let mut c = Client::new(h.client.sock.try_clone().unwrap());
+        for (rel, v) in [
+            (core::SRC_BASE_LO, 0x3000_0000u64),
+            (core::SRC_BASE_HI, 0),
+            (core::DST_BASE_LO, H + PEER + 0x50_0000),
+            (core::DST_BASE_HI, (H + PEER + 0x50_0000) >> 32),
+            (core::WR_COMP_WDATA, 0x22),
+        ] {
+            let off = REGS_IN_CFG_BAR + u64::from(core_reg(1, rel));
+            let p = [
+                off.to_ne_bytes().as_slice(),
+                &CFG_BAR.to_ne_bytes(),
+                &4u32.to_ne_bytes(),
+                &(v as u32).to_le_bytes(),
+            ]
+            .concat();
+            c.send(cmd::REGION_WRITE, flags::NO_REPLY, &p, &[]);
+        }
+        commit(&mut c);
+        wait(0x22);
+        assert!(
+            Rig::peer(&peer, 0x50_0000, N as usize) == want,
+            "HBM -> peer BAR"
+        );
+        let st = r.dev.state();
+        assert_eq!(st.stats.engine_errors, 0);
+        assert_eq!(st.qm[1].core.get(&core::ERR_CAUSE).copied().unwrap_or(0), 0);
+        drop(st);
+        assert_eq!(client_stat(&r.dev), (4, 0), "two reads and two writes");
+        r.dev.stop_engines();
+        engines.join().unwrap();
+        assert_eq!(h.finish(), Ok(End::Closed));
+        peer.join();
+    }
+
+    #[test]
+    fn a_refused_client_access_is_an_engine_error_without_completion() {
+        // QEMU answers ENODEV when nothing decodes the address (MEMTX_DECODE_ERROR).
+        let (mut r, h, peer) = Rig::with_peer(1 << 20, Some(libc::ENODEV), |_| {});
+        r.dev.write_reg(core_reg(0, core::PROT), 3);
+        r.dev
+            .hbm
+            .write()
+            .unwrap()
+            .write(0x2000_0000, &[0x5a; 64])
+            .unwrap();
+        r.submit(
+            0,
+            &[build::lin_dma(4096, H + PEER, 0x2000_0000, false, true)],
+        );
+        r.dev.run_engines();
+        let st = r.dev.state();
+        assert!(st.qm[0].streams[0].halted, "stop on error");
+        assert!(!st.qm[0].streams[0].in_flight);
+        assert_eq!(st.qm[0].core_inflight, 0);
+        assert_eq!(st.stats.engine_errors, 1);
+        assert_eq!(st.stats.dma_bytes, 0);
+        assert_eq!(st.qm[0].core.get(&core::ERR_CAUSE).copied(), Some(3));
+        drop(st);
+        assert_eq!(r.cq(0, 0), 0, "no completion for the failed job");
+        assert_eq!(r.hbm(0x2000_0000, 64), [0x5a; 64], "nothing written");
+        assert_eq!(client_stat(&r.dev), (1, 1));
+
+        // The other direction, by COMMIT with a write completion: an error, no completion.
+        let comp = CQ + 0x8000;
+        for (rel, v) in [
+            (core::PROT, 3),
+            (core::SRC_BASE_LO, 0x2000_0000),
+            (core::SRC_BASE_HI, 0),
+            (core::DST_BASE_LO, (H + PEER) as u32),
+            (core::DST_BASE_HI, ((H + PEER) >> 32) as u32),
+            (core::DST_TSIZE_0, 64),
+            (core::WR_COMP_ADDR_LO, (H + comp) as u32),
+            (core::WR_COMP_ADDR_HI, ((H + comp) >> 32) as u32),
+            (core::WR_COMP_WDATA, 0x77),
+        ] {
+            r.dev.write_reg(core_reg(1, rel), v);
+        }
+        r.dev.write_reg(core_reg(1, core::COMMIT), (1 << 3) | 1);
+        assert_eq!(
+            r.dev.read_reg(core_reg(1, core::STS0)),
+            1 << 31,
+            "queued: the core is busy until the engine thread runs it"
+        );
+        r.dev.run_engines();
+        assert_eq!(r.dev.read_reg(core_reg(1, core::STS0)), 0);
+        assert_eq!(r.dev.host.read_u32(comp).unwrap(), 0, "no completion");
+        let st = r.dev.state();
+        assert_eq!(st.qm[1].core.get(&core::ERR_CAUSE).copied(), Some(3));
+        assert_eq!(st.stats.engine_errors, 1, "a core error is not a stream's");
+        drop(st);
+        assert_eq!(client_stat(&r.dev), (2, 2));
+        assert_eq!(Rig::peer(&peer, 0, 64), pattern(64, 3), "peer untouched");
+        assert_eq!(h.finish(), Ok(End::Closed));
+        peer.join();
+    }
+
+    #[test]
+    fn a_huge_transfer_is_cut_to_the_clients_max_transfer_size() {
+        let (mut r, h, peer) = Rig::with_peer(4096, None, |_| {});
+        r.dev.write_reg(core_reg(0, core::PROT), 3);
+        const N: u32 = (3 << 20) + 100;
+        r.submit(
+            0,
+            &[
+                build::lin_dma(N, H + PEER + 7, 0x2000_0000, false, false),
+                build::lin_dma(N, 0x2000_0000, H + PEER + (4 << 20), false, false),
+            ],
+        );
+        r.dev.run_engines();
+        let want = Rig::peer(&peer, 7, N as usize);
+        assert!(r.hbm(0x2000_0000, N as usize) == want);
+        assert!(Rig::peer(&peer, 4 << 20, N as usize) == want);
+        assert_eq!(r.cq(0, 0), (1 << 31) | (1 << 30));
+        let seen = peer.seen.lock().unwrap().clone();
+        // Pieces of 1 MiB, each cut into requests of 4 KiB: 3 * 256 + 1 per direction.
+        for command in [cmd::DMA_READ, cmd::DMA_WRITE] {
+            let mine: Vec<_> = seen.iter().filter(|s| s.0 == command).collect();
+            assert_eq!(mine.len(), 769);
+            assert!(mine.iter().all(|s| s.2 <= 4096 && s.2 > 0));
+            assert_eq!(mine.iter().map(|s| s.2).sum::<u64>(), u64::from(N));
+        }
+        assert_eq!(r.dev.state().stats.engine_errors, 0);
+        assert_eq!(h.finish(), Ok(End::Closed));
+        peer.join();
+    }
+
+    #[test]
+    fn a_reset_while_a_transfer_waits_for_the_client_drops_its_completion() {
+        // QEMU (the guest) resets the device before it answers the DMA request.
+        let rst = REGS_IN_CFG_BAR + u64::from(crate::regs::SW_ALL_RST);
+        let (mut r, h, peer) = Rig::with_peer(1 << 20, None, move |c| {
+            c.write(CFG_BAR, rst, &1u32.to_le_bytes());
+        });
+        r.dev.write_reg(core_reg(0, core::PROT), 3);
+        r.submit(
+            0,
+            &[build::lin_dma(4096, H + PEER, 0x2000_0000, false, true)],
+        );
+        r.dev.run_engines();
+        let st = r.dev.state();
+        assert_eq!(st.stats.resets, 1);
+        assert_eq!(st.stats.engine_errors, 0);
+        assert_eq!(st.qm[0].core_inflight, 0);
+        assert!(st.qm[0].streams[0].cb.is_none());
+        drop(st);
+        assert_eq!(
+            r.cq(0, 0),
+            0,
+            "the reset dropped the work and its completion"
+        );
+        assert_eq!(h.finish(), Ok(End::Closed));
+        peer.join();
+    }
+
+    #[test]
+    fn without_a_client_unmapped_host_memory_fails_at_once() {
+        // No session: the transfer is not queued for a client that is not there.
+        let mut r = Rig::new();
+        r.dev.write_reg(core_reg(0, core::PROT), 3);
+        r.submit(
+            0,
+            &[build::lin_dma(16, H + PEER, 0x2000_0000, false, false)],
+        );
+        r.dev.run_engines();
+        let st = r.dev.state();
+        assert!(st.qm[0].streams[0].halted);
+        assert!(st.jobs.is_empty() && st.qm[0].core_inflight == 0);
+        assert_eq!(client_stat(&r.dev), (0, 0));
     }
 }

@@ -7,7 +7,8 @@
 //!
 //! Bus addresses that no file covers (another device's BAR, a ROM) are reached through the
 //! client instead, by vfio-user DMA_READ and DMA_WRITE: [`HostMemory::client_read`] and
-//! [`HostMemory::client_write`].
+//! [`HostMemory::client_write`]. The DMA cores use them for such addresses, from the engine
+//! thread with no lock held (see `engine.rs`); the mapped files stay the fast path for RAM.
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
@@ -114,6 +115,14 @@ impl HostMemory {
     /// Connects (or, with `None`, disconnects) the client that serves DMA_READ and DMA_WRITE.
     pub fn set_client(&self, port: Option<DmaPort>) {
         *self.client.write().unwrap_or_else(|e| e.into_inner()) = port;
+    }
+
+    /// Whether a client is connected to serve DMA_READ and DMA_WRITE.
+    pub fn has_client(&self) -> bool {
+        self.client
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
     }
 
     fn client(&self) -> Result<DmaPort, DmaError> {

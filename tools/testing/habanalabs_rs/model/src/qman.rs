@@ -179,6 +179,9 @@ pub struct Stream {
     pub hang: bool,
     /// Fault: every LIN_DMA takes this long.
     pub dma_delay: Duration,
+    /// Its LIN_DMA is a job the engine thread is carrying out through the client (see
+    /// `engine.rs`); the stream waits for it before its next packet.
+    pub in_flight: bool,
 }
 
 /// One PCI DMA QMAN with its core.
@@ -204,6 +207,9 @@ pub struct Qman {
     pub streams: [Stream; 4],
     /// Core registers.
     pub core: HashMap<u32, u32>,
+    /// Transfers of the core queued or running as jobs on the engine thread: the core reads
+    /// busy, and later transfers wait behind them so that the core's transfers stay in order.
+    pub core_inflight: u32,
 }
 
 impl Qman {

@@ -8,6 +8,13 @@
 //! request, each message whole under one lock. The session thread, which reads everything
 //! the client sends, hands each reply to the request waiting for its message id. A request
 //! waits at most [`Link::timeout`]; a reply that comes later is dropped with a note.
+//!
+//! So a request must never be made from the session thread itself (it would wait for a reply
+//! that only it can read): such a request fails at once with [`DmaError::SelfWait`]. And the
+//! thread that makes one must hold nothing the session thread needs to serve the client in
+//! the meantime (the device's locks): QEMU may have to wait for one of its own requests to be
+//! answered before it serves ours. The device's engines make their requests from the engine
+//! thread with no lock held (see `engine.rs`).
 
 use super::{cmd, flags, message, u64_at, Errno, Header, Stats};
 use std::collections::{HashMap, HashSet};
@@ -16,6 +23,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 /// How long a DMA request waits for its reply by default (QEMU waits as long for its own).
@@ -33,6 +41,8 @@ pub enum DmaError {
     Timeout,
     /// The session has ended (or not begun): there is no client to ask.
     Disconnected,
+    /// Asked from the session thread, which reads the replies: it would wait for itself.
+    SelfWait,
 }
 
 impl std::fmt::Display for DmaError {
@@ -42,6 +52,10 @@ impl std::fmt::Display for DmaError {
             DmaError::BadReply(why) => write!(f, "bad reply: {why}"),
             DmaError::Timeout => write!(f, "no reply in time"),
             DmaError::Disconnected => write!(f, "no client"),
+            DmaError::SelfWait => write!(
+                f,
+                "asked from the thread that reads the client's replies, which would wait for itself"
+            ),
         }
     }
 }
@@ -87,6 +101,8 @@ pub struct Link {
     /// How long a request waits for its reply.
     pub timeout: Duration,
     stats: Arc<Stats>,
+    /// The session thread, which reads the client's messages.
+    reader: ThreadId,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -94,7 +110,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Link {
-    /// A link writing to `writer`, counting into `stats`.
+    /// A link writing to `writer`, counting into `stats`. The calling thread is the session
+    /// thread: the one that reads the client's messages and routes the replies.
     pub fn new(writer: UnixStream, stats: Arc<Stats>, timeout: Duration) -> Link {
         Link {
             writer: Mutex::new(writer),
@@ -102,6 +119,7 @@ impl Link {
             xfer: AtomicU32::new(0),
             timeout,
             stats,
+            reader: std::thread::current().id(),
         }
     }
 
@@ -140,6 +158,9 @@ impl Link {
 
     /// Sends one request and waits for its reply.
     fn call(&self, command: u16, payload: &[u8]) -> Result<Reply, DmaError> {
+        if std::thread::current().id() == self.reader {
+            return Err(DmaError::SelfWait);
+        }
         let (tx, rx) = sync_channel(1);
         let id = {
             let mut p = lock(&self.pending);
@@ -262,8 +283,9 @@ impl Link {
 /// A handle the device uses to reach client memory by DMA_READ and DMA_WRITE. Cheap to
 /// clone; it fails with [`DmaError::Disconnected`] once its session has ended.
 ///
-/// Call it with no device lock held: while it waits, the session thread must stay free to
-/// serve the client's requests (QEMU may be waiting on one before it answers).
+/// Call it with no device lock held, and not from the session thread: while it waits, the
+/// session thread must stay free to route the reply and to serve the client's requests (QEMU
+/// may be waiting on one before it answers).
 #[derive(Clone)]
 pub struct DmaPort {
     link: Arc<Link>,

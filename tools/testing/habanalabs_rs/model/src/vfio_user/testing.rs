@@ -10,7 +10,7 @@ use crate::server::DeviceBackend;
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -208,7 +208,11 @@ pub struct Harness {
 impl Harness {
     /// Starts a session whose DMA requests wait `timeout` for replies.
     pub fn with_timeout(timeout: Duration) -> Harness {
-        let dev = Arc::new(Device::new(64 << 20, 1 << 20).unwrap());
+        Self::with_device(Arc::new(Device::new(64 << 20, 1 << 20).unwrap()), timeout)
+    }
+
+    /// Starts a session serving `dev`, whose DMA requests wait `timeout` for replies.
+    pub fn with_device(dev: Arc<Device>, timeout: Duration) -> Harness {
         let (ours, theirs) = UnixStream::pair().unwrap();
         let d = dev.clone();
         let thread = std::thread::spawn(move || {
@@ -246,5 +250,96 @@ impl Harness {
     pub fn finish(mut self) -> Result<End, String> {
         let _ = self.client.sock.shutdown(std::net::Shutdown::Write);
         self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+/// A caps proposal like QEMU's, with `max_data_xfer_size` set to `xfer`.
+pub fn caps_with_xfer(xfer: u32) -> String {
+    format!(r#"{{"capabilities":{{"max_msg_fds":16,"max_data_xfer_size":{xfer}}}}}"#)
+}
+
+/// One DMA request a [`Peer`] saw: command, bus address, count.
+pub type Seen = (u16, u64, u64);
+
+/// Stands in for QEMU serving the device's DMA_READ and DMA_WRITE requests on its own thread:
+/// the requests land in `mem`, the BAR of a peer device at bus address `base`, as QEMU's
+/// `pci_dma_read()`/`pci_dma_write()` would route them. It answers as QEMU 11.1 does (DMA_READ
+/// with the address, count and data; DMA_WRITE with the header alone), or refuses every
+/// request with `refuse`'s errno. Before answering each request it calls `before` with the
+/// client end of the socket, as QEMU may serve other requests of its own (a vCPU's register
+/// read) before it answers ours. It ends when the session closes the socket.
+pub struct Peer {
+    /// The peer's BAR.
+    pub mem: Arc<Mutex<Vec<u8>>>,
+    /// Every request, in order.
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Peer {
+    /// Serves DMA requests arriving on `sock` (a clone of the client's end).
+    pub fn start(
+        sock: UnixStream,
+        base: u64,
+        mem: Vec<u8>,
+        refuse: Option<i32>,
+        mut before: impl FnMut(&mut Client) + Send + 'static,
+    ) -> Peer {
+        let mem = Arc::new(Mutex::new(mem));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (m, log) = (mem.clone(), seen.clone());
+        let thread = std::thread::spawn(move || {
+            let mut c = Client::new(sock);
+            loop {
+                let mut hb = [0u8; HEADER_SIZE];
+                if c.sock.read_exact(&mut hb).is_err() {
+                    return; // the session ended
+                }
+                let h = Header::parse(&hb);
+                let mut p = vec![0u8; h.size as usize - HEADER_SIZE];
+                c.sock.read_exact(&mut p).unwrap();
+                assert_eq!(h.kind(), flags::REQUEST, "{h:?}");
+                let (addr, count) = (super::u64_at(&p, 0), super::u64_at(&p, 8));
+                log.lock().unwrap().push((h.command, addr, count));
+                before(&mut c);
+                if let Some(e) = refuse {
+                    let r = Header {
+                        flags: flags::REPLY | flags::ERROR,
+                        error: e as u32,
+                        ..h
+                    };
+                    c.raw(&message(r, &[]), &[]);
+                    continue;
+                }
+                let reply = Header {
+                    flags: flags::REPLY,
+                    ..h
+                };
+                let at = (addr - base) as usize;
+                let range = at..at + count as usize;
+                match h.command {
+                    cmd::DMA_READ => {
+                        let data = m.lock().unwrap()[range].to_vec();
+                        c.raw(&message(reply, &[&p[..16], &data].concat()), &[]);
+                    }
+                    cmd::DMA_WRITE => {
+                        assert_eq!(p.len(), 16 + count as usize);
+                        m.lock().unwrap()[range].copy_from_slice(&p[16..]);
+                        c.raw(&message(reply, &[]), &[]);
+                    }
+                    other => panic!("unexpected command {other} from the server"),
+                }
+            }
+        });
+        Peer {
+            mem,
+            seen,
+            thread: Some(thread),
+        }
+    }
+
+    /// Waits for the peer's thread to end (after the session has); panics if it failed.
+    pub fn join(mut self) {
+        self.thread.take().unwrap().join().unwrap();
     }
 }

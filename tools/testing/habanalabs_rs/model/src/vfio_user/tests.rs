@@ -906,3 +906,94 @@ fn refused_and_unanswered_dma_requests_fail_without_ending_the_session() {
     assert_eq!(h.dev.vfio_user.dma_failures.load(Ordering::Relaxed), 1);
     assert_eq!(h.finish(), Ok(End::Closed));
 }
+
+/// What each request made on the session thread returned, and how long it took.
+type Asked = std::sync::Arc<std::sync::Mutex<Vec<(Result<(), DmaError>, Duration)>>>;
+
+/// A device whose register reads ask the client for memory, as a device model would that did
+/// its DMA on the thread serving the client: [`super::dma::Link`] must refuse it at once.
+struct AsksOnTheSessionThread {
+    inner: crate::server::DeviceBackend,
+    port: std::sync::Mutex<Option<super::dma::DmaPort>>,
+    got: Asked,
+}
+
+impl super::session::Backend for AsksOnTheSessionThread {
+    fn info(&self) -> &super::session::DeviceInfo {
+        self.inner.info()
+    }
+    fn region_read(&self, region: u32, offset: u64, data: &mut [u8]) {
+        if let Some(port) = self.port.lock().unwrap().clone() {
+            let t = std::time::Instant::now();
+            let r = port.read(0x1000, &mut [0u8; 4]);
+            self.got.lock().unwrap().push((r, t.elapsed()));
+        }
+        self.inner.region_read(region, offset, data)
+    }
+    fn region_write(&self, region: u32, offset: u64, data: &[u8]) {
+        self.inner.region_write(region, offset, data)
+    }
+    fn dma_map(&self, bus: u64, size: u64, off: u64, f: std::fs::File) -> Result<(), Errno> {
+        self.inner.dma_map(bus, size, off, f)
+    }
+    fn dma_unmap(&self, bus: u64, size: u64) {
+        self.inner.dma_unmap(bus, size)
+    }
+    fn set_irq(&self, index: u32, vector: u32, eventfd: Option<std::fs::File>) {
+        self.inner.set_irq(index, vector, eventfd)
+    }
+    fn trigger_irq(&self, index: u32, vector: u32) {
+        self.inner.trigger_irq(index, vector)
+    }
+    fn disable_irqs(&self, index: u32) {
+        self.inner.disable_irqs(index)
+    }
+    fn reset(&self) {
+        self.inner.reset()
+    }
+    fn connected(&self, port: super::dma::DmaPort) {
+        *self.port.lock().unwrap() = Some(port.clone());
+        self.inner.connected(port)
+    }
+    fn disconnected(&self) {
+        *self.port.lock().unwrap() = None;
+        self.inner.disconnected()
+    }
+}
+
+#[test]
+fn a_dma_request_from_the_session_thread_fails_at_once() {
+    let dev = std::sync::Arc::new(crate::device::Device::new(64 << 20, 1 << 20).unwrap());
+    let got = Asked::default();
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    let (d, g) = (dev.clone(), got.clone());
+    let session = std::thread::spawn(move || {
+        let backend = AsksOnTheSessionThread {
+            inner: crate::server::DeviceBackend::new(d.clone()),
+            port: std::sync::Mutex::new(None),
+            got: g,
+        };
+        // A long timeout: only the guard can make the request fail quickly.
+        super::session::run(
+            theirs,
+            &backend,
+            d.vfio_user.clone(),
+            Duration::from_secs(30),
+        )
+    });
+    let mut c = Client::new(ours);
+    c.version();
+    assert_eq!(c.read(0, 0, 4).len(), 4, "the read is still served");
+    let got = got.lock().unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, Err(DmaError::SelfWait));
+    assert!(got[0].1 < Duration::from_secs(1), "{:?}", got[0].1);
+    assert_eq!(dev.vfio_user.dma_failures.load(Ordering::Relaxed), 1);
+    assert_eq!(
+        dev.vfio_user.dma_requests.load(Ordering::Relaxed),
+        0,
+        "nothing sent"
+    );
+    c.sock.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(session.join().unwrap(), Ok(End::Closed));
+}
