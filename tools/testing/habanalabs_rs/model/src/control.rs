@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// The commands, for `help`.
 pub const HELP: &str = "ok commands: stats | hang Q on|off | dma-delay Q MS | fw-silent on|off | \
-drop-msi N | event TYPE [U64...] | mmu-read ASID VA LEN | trace on|off | help \
+drop-msi N | event TYPE [U64...] | mmu-read ASID VA LEN | dma-read BUS LEN | trace on|off | help \
 (Q: external queue 0-7)";
 
 fn on_off(s: Option<&str>) -> Result<bool, String> {
@@ -107,6 +107,24 @@ pub fn command(dev: &Device, line: &str) -> Result<String, String> {
                 return Err("length must be 1 to 256 bytes".into());
             }
             let bytes = dev.mmu_read(asid as u32, va, len as usize)?;
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            Ok(format!("ok {hex}"))
+        }
+        Some("dma-read") => {
+            let mut num = |what: &str| -> Result<u64, String> {
+                let t = w.next().ok_or(format!("expected {what}"))?;
+                let v = match t.strip_prefix("0x") {
+                    Some(h) => u64::from_str_radix(h, 16),
+                    None => t.parse(),
+                };
+                v.map_err(|_| format!("bad {what} {t}"))
+            };
+            let bus = num("a bus address")?;
+            let len = num("a length")?;
+            if len == 0 || len > 256 {
+                return Err("length must be 1 to 256 bytes".into());
+            }
+            let bytes = dev.dma_read(bus, len as usize)?;
             let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
             Ok(format!("ok {hex}"))
         }

@@ -638,6 +638,24 @@ impl Device {
         Ok(out)
     }
 
+    /// Reads `len` bytes at PCI bus address `bus` as the device's DMA engines reach the host
+    /// side: guest RAM through its mapping, anything else (a peer device's BAR) through the
+    /// vfio-user client. For tests of peer-to-peer importers: the device does what an
+    /// importing NIC's DMA would. Refused until the firmware opened PCI access.
+    pub fn dma_read(&self, bus: u64, len: usize) -> Result<Vec<u8>, String> {
+        if !self.state().fw.pci_access() {
+            return Err("PCI access is not enabled by the firmware".into());
+        }
+        let mut out = vec![0u8; len];
+        if self.host.read(bus, &mut out).is_err() {
+            // No state lock is held: the client may call back into this device meanwhile.
+            self.host
+                .client_read(bus, &mut out)
+                .map_err(|e| format!("bus address {bus:#x} not reachable: {e:?}"))?;
+        }
+        Ok(out)
+    }
+
     pub fn inject_event(&self, kind: u16, payload: &[u8]) -> bool {
         let sent = {
             let mut st = self.state();
@@ -866,6 +884,23 @@ mod tests {
         g.pci_reset();
         g.bar_read(HBM_BAR, 0, &mut b);
         assert_eq!(b, [0; 6], "window back at HBM 0 after a PCI reset");
+    }
+
+    #[test]
+    fn dma_read_reaches_mapped_host_memory_and_refuses_the_rest() {
+        let g = gaudi();
+        let f = crate::host::test_memfd(1 << 20);
+        g.host.map(0, 1 << 20, 0, &f).unwrap();
+        g.host.write(0x2000, b"bytes for a peer").unwrap();
+        assert_eq!(g.dma_read(0x2000, 16).unwrap(), b"bytes for a peer");
+        // Past the mapping, with no client to ask: an error, not zeros.
+        assert!(g
+            .dma_read(2 << 20, 16)
+            .unwrap_err()
+            .contains("not reachable"));
+        // Once the firmware closed PCI access, nothing.
+        g.state().fw.pci_access = false;
+        assert!(g.dma_read(0x2000, 16).unwrap_err().contains("PCI access"));
     }
 
     #[test]

@@ -242,7 +242,7 @@ pub struct Firmware {
     eq_pi: u32,
     eq_index: u16,
     events_enabled: bool,
-    pci_access: bool,
+    pub(crate) pci_access: bool,
     masked: Vec<bool>,
     max_power: u64,
     pll_hz: [u64; 16],
