@@ -145,6 +145,10 @@ impl pci::Driver for HlDriver {
             pdev.set_master();
             // SAFETY: probe runs before any DMA allocation of this device exists.
             unsafe { pdev.dma_set_mask_and_coherent(DmaMask::new::<48>())? };
+            // Segments of any size, as upstream (this is what an exporter of another device's
+            // memory splits its tables by when this device imports it).
+            // SAFETY: as above; nothing maps or allocates for this device concurrently.
+            unsafe { pdev.dma_set_max_seg_size(u32::MAX) };
 
             let sram = pdev.iomap_region(bars::SRAM_BAR, c"habanalabs_rs/sram")?;
             let cfg = pdev.iomap_region_sized::<{ bars::CFG_BAR_SIZE }>(

@@ -82,9 +82,15 @@ check_config() {
 	[ $bad = 0 ] || die "the kernel configuration lacks symbols of $FRAG (see above); check their dependencies"
 }
 
+# The test importer of dma-bufs (tools/testing/habanalabs_rs/importer), an external module
+# built into the build tree (MO=), never into the checkout.
+IMPORTER=(M="$HLRS_TOP/tools/testing/habanalabs_rs/importer" MO="$B/hl_importer")
+
 install_modules() {
 	rm -rf "$MODROOT"
 	"${KMAKE[@]}" INSTALL_MOD_PATH="$MODROOT" INSTALL_MOD_STRIP=1 modules_install >/dev/null
+	"${KMAKE[@]}" "${IMPORTER[@]}" INSTALL_MOD_PATH="$MODROOT" INSTALL_MOD_STRIP=1 \
+		modules_install >/dev/null
 }
 
 case "$what" in
@@ -94,6 +100,8 @@ build)
 	apply_patches; overlay; configure
 	say "building the kernel and modules in $B (-j$JOBS)"
 	"${KMAKE[@]}" bzImage modules
+	mkdir -p "$B/hl_importer"
+	"${KMAKE[@]}" "${IMPORTER[@]}" modules
 	install_modules
 	# User-space headers (with the project's uapi header) for the selftests.
 	"${KMAKE[@]}" headers_install INSTALL_HDR_PATH="$HLRS_CACHE/uapi-headers" >/dev/null

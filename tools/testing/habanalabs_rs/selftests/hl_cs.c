@@ -19,6 +19,7 @@
 #include <drm/drm.h>
 #include <drm/habanalabs_accel.h>
 #include "hl_common.h"
+#include "../importer/hl_importer.h"
 
 /* Packet opcodes and control bits (the Gaudi packet format). */
 #define OP_WREG_BULK	0x2
@@ -962,6 +963,80 @@ static int export_hold(void)
 	return failed;
 }
 
+/*
+ * Peer-to-peer: a CS writes a pattern into HBM, the range is exported, and the test importer
+ * (its /dev/hl_importer file is descriptor HLI_FD, opened by the shell, which keeps the
+ * import after this process exits) imports it in `mode` on behalf of PCI device `pci`.
+ * Prints the entries and, for a few offsets, the bus address and the 16 bytes the importing
+ * device must read there; the shell has that device read them.
+ */
+static int p2p(const char *mode_name, const char *pci)
+{
+	static const char *modes[] = { "dynamic", "pinned", "static", "no-pci" };
+	size_t size = 256 << 10;
+	uint64_t hbm = HBM_USER + (1 << 20), sva, seq;
+	uint8_t *src = buffer(size, 4096);
+	int fd = open_node(), ifd, d, rc, mode = -1;
+	struct hli_import im;
+	struct cb cb;
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(mode_name, modes[i]))
+			mode = i;
+	if (mode < 0 || !getenv("HLI_FD")) {
+		fail("usage: HLI_FD=N hl_selftest p2p dynamic|pinned|static|no-pci PCI");
+		return failed;
+	}
+	ifd = atoi(getenv("HLI_FD"));
+	fill(src, size, 4242);
+	EXPECT(map_host(fd, src, size, 0, 0, &sva) == 0, "MAP failed");
+	EXPECT(cb_new(fd, 4096, &cb) == 0, "CB CREATE failed");
+	pkt_lin_dma(&cb, sva, hbm, size, 0);
+	EXPECT(cs_one(fd, &cb, Q_H2D, &seq) == 0, "CS failed");
+	cs_done(fd, seq);
+	EXPECT(export(fd, hbm, size, 0, O_RDWR | O_CLOEXEC, &d) == 0, "export failed");
+	if (failed)
+		return failed;
+
+	memset(&im, 0, sizeof(im));
+	im.fd = d;
+	im.mode = mode;
+	snprintf(im.pci_dev, sizeof(im.pci_dev), "%s", pci);
+	rc = ioctl(ifd, HLI_IMPORT, &im) ? -errno : 0;
+	if (mode == HLI_STATIC || mode == HLI_NO_PCI) {
+		EXPECT(rc == -EPERM, "%s importer: rc %d, want EPERM", mode_name, rc);
+		printf("%s importer refused: %s\n", mode_name, strerror(-rc));
+	} else {
+		uint64_t probes[] = { 0, 4096 + 16, 65536 + 200, size - 16 };
+
+		EXPECT(rc == 0, "%s import failed: %s", mode_name, strerror(-rc));
+		EXPECT(im.size == size, "dma-buf size %llu", (unsigned long long)im.size);
+		printf("entries %u (importer's largest segment %u)\n", im.nents, im.max_seg);
+		for (unsigned int i = 0; i < im.nents && i < HLI_MAX_ENTRIES; i++) {
+			EXPECT(im.addr[i] % 4096 == 0 && im.len[i] % 4096 == 0,
+			       "entry %u not page aligned", i);
+			EXPECT(im.len[i] <= (im.max_seg & ~4095u), "entry %u above the segment limit", i);
+		}
+		for (unsigned int p = 0; p < 4 && !failed; p++) {
+			uint64_t off = probes[p], at = 0;
+			unsigned int i = 0;
+
+			while (i < im.nents && off >= at + im.len[i])
+				at += im.len[i++];
+			EXPECT(i < im.nents, "offset %llu not covered", (unsigned long long)off);
+			printf("probe %#llx ", (unsigned long long)(im.addr[i] + off - at));
+			for (int b = 0; b < 16; b++)
+				printf("%02x", src[off + b]);
+			printf("\n");
+		}
+	}
+	close(d);
+	cb_free(fd, &cb);
+	EXPECT(unmap(fd, sva) == 0, "UNMAP failed");
+	close(fd);
+	return failed;
+}
+
 int cs_main(int argc, char **argv)
 {
 	const char *c = argv[1];
@@ -986,6 +1061,8 @@ int cs_main(int argc, char **argv)
 		return check_timeout_reset();
 	if (!strcmp(c, "load") && argc > 2)
 		return check_load(atoi(argv[2]));
+	if (!strcmp(c, "p2p") && argc > 3)
+		return p2p(argv[2], argv[3]);
 	if (!strcmp(c, "export"))
 		return check_export();
 	if (!strcmp(c, "export-hold"))

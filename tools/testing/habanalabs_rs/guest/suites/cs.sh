@@ -167,9 +167,79 @@ test_dma_buf_outlives_its_process_and_the_binding() {
 	$T exclusive
 }
 
+# second_gaudi: the other bound Gaudi (accel1, model device 1): the importing device.
+second_gaudi() {
+	for d in $(gaudi_devices); do
+		[ "$(bound_driver "$d")" = habanalabs_rs ] && echo "$d"
+	done | sed -n 2p
+}
+
+# p2p_import MODE: a CS writes HBM of device 0, the range is exported and imported by the
+# test importer on behalf of device 1, which then reads the bus addresses it got, peer to
+# peer; the bytes must be those the CS wrote. The import stays on descriptor 5 of this shell.
+p2p_import() {
+	modprobe hl_importer || fail "cannot load the test importer"
+	exec 5<>/dev/hl_importer
+	HLI_FD=5 $T p2p "$1" "$(second_gaudi)" > /tmp/p2p.out 2>&1 ||
+		{ cat /tmp/p2p.out; fail "p2p $1 failed"; }
+	cat /tmp/p2p.out
+}
+
+# p2p_probe: device 1 reads every probe address; fails unless it reads what HBM holds.
+p2p_probe() {
+	n=0
+	while read -r tag bus want; do
+		[ "$tag" = probe ] || continue
+		got=$(model_ctl 1 dma-read "$bus" 16 | sed -n 's/^ok //p')
+		[ "$got" = "$want" ] || fail "device 1 read '$got' at $bus; the CS wrote $want"
+		n=$((n + 1))
+	done < /tmp/p2p.out
+	[ $n -gt 0 ] || fail "nothing probed"
+	echo "device 1 read $n ranges of device 0's HBM peer to peer: equal"
+}
+
+test_dma_buf_dynamic_importer_reads_what_a_cs_wrote() {
+	p2p_import dynamic
+	p2p_probe
+	# The exporting process has exited; the importer still holds the buffer, which holds
+	# the device file: no new context yet, and the peer still reads the same bytes.
+	$T exclusive 2>/dev/null && fail "device reopened while an importer holds its dma-buf"
+	p2p_probe
+	exec 5<&-
+	$T exclusive
+}
+
+test_dma_buf_pinned_importer_reads_what_a_cs_wrote() {
+	p2p_import pinned
+	p2p_probe
+	exec 5<&-
+	$T exclusive
+}
+
+test_dma_buf_importers_that_cannot_do_p2p_are_refused() {
+	p2p_import static
+	exec 5<&-
+	p2p_import no-pci
+	exec 5<&-
+	$T exclusive
+}
+
+test_dma_buf_import_across_an_unbind() {
+	d=$(first_gaudi)
+	p2p_import dynamic
+	p2p_probe
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/unbind
+	# The importer lets go after the exporter's device went: no use-after-free, no leak.
+	exec 5<&-
+	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind || fail "rebind failed"
+	operational
+	$T exclusive
+}
+
 test_nothing_leaked_by_the_cs_suite() {
 	[ -w /sys/kernel/debug/kmemleak ] || fail "kmemleak is not available"
-	# Everything above is closed; unload the driver so that what it freed is freed.
+	# Everything above is closed; unload the drivers so that what they freed is freed.
+	rmmod hl_importer 2>/dev/null || true
 	rmmod habanalabs_rs || fail "rmmod failed"
 	# kmemleak reports objects unreferenced for 5 s and over two scans.
 	sleep 6
