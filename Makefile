@@ -14,7 +14,7 @@ T := tools/testing/habanalabs_rs
 .PHONY: help run check bench kernel module model deps qemu shell guest-run clippy
 
 help:
-	@echo "make run                  boot an emulated Gaudi, load the driver, show what happened"
+	@echo "make run                  boot emulated Gaudis, load the driver, show what happened"
 	@echo "make check                every test; ends with 'N passed, N failed'"
 	@echo "make check SUITES='...'   only some of: lint model kunit platform accel cs"
 	@echo "make bench                CS latency and throughput, DMA bandwidth, with spread"

@@ -59,6 +59,28 @@ else
 fi
 say "  the device ran $(model_stat 0 cbs) CBs, $(model_stat 0 packets) packets, moved $(model_stat 0 dma_bytes) bytes, sent $(model_stat 0 msi_sent) MSIs"
 say "  interrupts now: $(grep "^ *$(cat /sys/bus/pci/devices/$(gaudi_devices | head -n1)/irq):" /proc/interrupts | tr -s ' ')"
+# Peer to peer: HBM that a CS filled is exported as a dma-buf; the test importer (acting as
+# an RDMA NIC would) imports it on behalf of the second Gaudi, which reads the bus addresses
+# it was given, through the PCIe switch into the first Gaudi's HBM BAR.
+second=$(for d in $(gaudi_devices); do [ "$(bound_driver "$d")" = habanalabs_rs ] && echo "$d"; done | sed -n 2p)
+if [ -n "$second" ] && modprobe hl_importer; then
+	say "DMA-BUF: export HBM of $(gaudi_devices | head -n1), import on behalf of $second"
+	exec 5<>/dev/hl_importer
+	HLI_FD=5 $T p2p dynamic "$second" > /tmp/p2p.out 2>&1 || { say "  export/import FAILED"; rc=1; }
+	sed 's/^/RUN:   /' /tmp/p2p.out
+	grep '^probe ' /tmp/p2p.out | while read -r _ bus want; do
+		got=$(model_ctl 1 dma-read "$bus" 16 | sed -n 's/^ok //p')
+		if [ "$got" = "$want" ]; then
+			say "  $second read $bus peer to peer: $got (what the CS wrote)"
+		else
+			say "  $second read '$got' at $bus, the CS wrote $want: MISMATCH"
+			echo fail > /tmp/p2p.bad
+		fi
+	done
+	[ -e /tmp/p2p.bad ] && rc=1
+	exec 5<&-
+	say "  importer released; the device file is free again: $($T exclusive > /dev/null 2>&1 && echo yes || echo no)"
+fi
 echo "$(gaudi_devices | head -n1)" > /sys/bus/pci/drivers/habanalabs_rs/unbind
 say "unbound: $(dmesg | grep 'unbinding after' | tail -n1 | sed 's/^\[[^]]*\] //')"
 rmmod habanalabs_rs && say "rmmod habanalabs_rs: ok"

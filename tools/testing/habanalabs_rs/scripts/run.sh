@@ -36,7 +36,7 @@ out=$HLRS_CACHE/runs/run-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 t0=$(now)
 printf '%-44s' "boot the VM (TCG) and run the job"
-if "$S/vm.sh" --devices 1 --timeout 600 --out "$out" "$T/jobs/run.sh" "$selftest" 2> "$out/vm.err"; then
+if "$S/vm.sh" --devices 2 --timeout 600 --out "$out" "$T/jobs/run.sh" "$selftest" 2> "$out/vm.err"; then
 	printf 'ok   %6.1fs\n' "$(awk "BEGIN{print $(now) - $t0}")"
 else
 	echo FAILED; cat "$out/vm.err"; exit 1
