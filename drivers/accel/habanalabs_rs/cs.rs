@@ -791,11 +791,17 @@ pub(crate) fn wait_ioctl(
         args.out.flags = uapi::HL_WAIT_CS_STATUS_FLAG_GONE;
         return Ok(0);
     };
-    // Upstream converts the timeout as a 32-bit count of microseconds.
+    // Upstream waits without a limit for `MAX_SCHEDULE_TIMEOUT` and converts other timeouts
+    // as a 32-bit count of microseconds.
+    let forever = timeout_us == i64::MAX as u64;
     let us = timeout_us as u32;
-    let mut left = msecs_to_jiffies(us.div_ceil(1000));
+    let mut left = if forever {
+        kernel::time::Jiffies::MAX
+    } else {
+        msecs_to_jiffies(us.div_ceil(1000))
+    };
     let mut st = fence.state.lock();
-    while st.outcome.is_none() && us != 0 {
+    while st.outcome.is_none() && (us != 0 || forever) {
         match fence.done.wait_interruptible_timeout(&mut st, left) {
             CondVarTimeoutResult::Timeout => break,
             CondVarTimeoutResult::Woken { jiffies } => left = jiffies,

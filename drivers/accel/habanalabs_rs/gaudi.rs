@@ -138,6 +138,8 @@ pub(crate) struct Stats {
     pub(crate) needs_reset: AtomicBool,
     /// A reset is running.
     pub(crate) in_reset: AtomicBool,
+    /// The device is being unbound: no reset may bring it back.
+    pub(crate) gone: AtomicBool,
 }
 
 /// A Gaudi that completed its bring-up.
@@ -235,6 +237,7 @@ impl<'bound> Gaudi<'bound> {
                 interrupts: AtomicU64::new(0),
                 needs_reset: AtomicBool::new(false),
                 in_reset: AtomicBool::new(false),
+                gone: AtomicBool::new(false),
             },
             throttle <- new_mutex!(Throttle::default()),
             cs <- new_mutex!(DevCs {
@@ -322,7 +325,7 @@ impl<'bound> Gaudi<'bound> {
     fn cpu_test(&self) -> Result {
         let dev = self.dev();
         let echo = self
-            .send(Packet::new(op::TEST, 0xFE8C_E7A5), cpucp::MSG_TIMEOUT)
+            .send_fw(Packet::new(op::TEST, 0xFE8C_E7A5), cpucp::MSG_TIMEOUT)
             .inspect_err(|_| dev_err!(dev, "device CPU does not answer TEST\n"))?;
         if echo != 0xFE8C_E7A5 {
             dev_warn!(dev, "device CPU answered TEST with {:#x}\n", echo);
@@ -334,16 +337,16 @@ impl<'bound> Gaudi<'bound> {
     /// power, the external queues and their test.
     fn start_engines(&self) -> Result {
         let dev = self.dev();
-        self.send(Packet::new(op::ENABLE_PCI_ACCESS, 0), cpucp::MSG_TIMEOUT)
+        self.send_fw(Packet::new(op::ENABLE_PCI_ACCESS, 0), cpucp::MSG_TIMEOUT)
             .inspect_err(|_| dev_err!(dev, "firmware refused ENABLE_PCI_ACCESS\n"))?;
         let set_mme = Packet {
             word16: MME_PLL,
             ..Packet::new(op::FREQUENCY_SET, MME_FREQ_HZ)
         };
-        if let Err(e) = self.send(set_mme, cpucp::MSG_TIMEOUT) {
+        if let Err(e) = self.send_fw(set_mme, cpucp::MSG_TIMEOUT) {
             dev_warn!(dev, "cannot set the MME clock: {:?}\n", e);
         }
-        if let Err(e) = self.send(
+        if let Err(e) = self.send_fw(
             Packet::new(op::MAX_POWER_SET, self.max_power),
             cpucp::MSG_TIMEOUT,
         ) {
@@ -363,7 +366,7 @@ impl<'bound> Gaudi<'bound> {
         let dev = self.dev();
         let r = self.regs();
         if self.queues_up && !self.cpu.is_disabled() {
-            let _ = self.send(Packet::new(op::DISABLE_PCI_ACCESS, 0), cpucp::MSG_TIMEOUT);
+            let _ = self.send_fw(Packet::new(op::DISABLE_PCI_ACCESS, 0), cpucp::MSG_TIMEOUT);
         }
         r.wr(regs::PSOC_TIMESTAMP_CNTCR, 0);
         let mut caps = self.caps;
@@ -735,7 +738,17 @@ impl<'bound> Gaudi<'bound> {
     }
 
     /// Sends a packet to the device CPU.
+    ///
+    /// Refused with `EBUSY` while a reset rebuilds the channel.
     pub(crate) fn send(&self, pkt: Packet, timeout: Delta) -> Result<u64> {
+        if self.stats.in_reset.load(Ordering::Relaxed) {
+            return Err(EBUSY);
+        }
+        self.send_fw(pkt, timeout)
+    }
+
+    /// Sends a packet whatever the reset state: for bring-up, which a reset runs.
+    fn send_fw(&self, pkt: Packet, timeout: Delta) -> Result<u64> {
         self.cpu.send(self.dev(), self.regs(), pkt, timeout)
     }
 
@@ -746,6 +759,9 @@ impl<'bound> Gaudi<'bound> {
         out: &mut [u8],
         timeout: Delta,
     ) -> Result<u64> {
+        if self.stats.in_reset.load(Ordering::Relaxed) {
+            return Err(EBUSY);
+        }
         self.cpu
             .send_for_buffer(self.dev(), self.regs(), pkt, out, timeout)
     }
@@ -815,6 +831,8 @@ impl PinnedDrop for Gaudi<'_> {
         // SAFETY: nothing is moved out: only unpinned fields are written, and the pinned ones
         // (`cpu`, `mmu`) are used through shared references.
         let this = unsafe { self.get_unchecked_mut() };
+        // After a probe that failed once the watchdog ran, nothing else stops it.
+        this.watchdog.stop();
         let dev: &device::Device = this.pdev.as_ref();
         let r = Regs::new(&this.cfg);
         if this.queues_up && !this.cpu.is_disabled() {
@@ -844,6 +862,9 @@ impl Gaudi<'_> {
                 dev_err!(dev, "event {} calls for a hard reset\n", kind);
                 self.stats.needs_reset.store(true, Ordering::Relaxed);
                 self.request_reset();
+            }
+            Action::Unmask if self.stats.in_reset.load(Ordering::Relaxed) => {
+                // The channel is being rebuilt; the reset unmasks everything anyway.
             }
             Action::Unmask => {
                 // The first few of each type are reported; HW_EVENTS counts them all.

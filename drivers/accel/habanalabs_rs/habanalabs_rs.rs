@@ -259,8 +259,12 @@ impl pci::Driver for HlDriver {
             g.stats.interrupts.load(Ordering::Relaxed)
         );
         // No new work, no reset from now on; what runs is aborted, so that waiters and closing
-        // files do not hold the unplug of the node up.
-        g.stats.needs_reset.store(true, Ordering::Relaxed);
+        // files do not hold the unplug of the node up. A reset running now finishes first.
+        {
+            let _no_reset = g.resetting.lock();
+            g.stats.gone.store(true, Ordering::Relaxed);
+            g.stats.needs_reset.store(true, Ordering::Relaxed);
+        }
         g.watchdog.stop();
         let aborted = g.abort_all(None);
         if aborted > 0 {

@@ -20,6 +20,7 @@ use kernel::{
     dma::Coherent,
     prelude::*,
     sync::barrier::{dma_mb, Read},
+    time::{delay::fsleep, Delta},
 };
 
 /// Number of external queues.
@@ -211,17 +212,22 @@ impl Queues {
         }
     }
 
-    /// Upstream's halt of the PCI-DMA engines: parsers stopped, cores halted, QMANs off.
+    /// Upstream's halt of the PCI-DMA engines: parsers stopped, cores halted, QMANs off, a
+    /// millisecond between the steps as upstream waits, and a read to flush the writes. After
+    /// it, the memory the engines were given may be freed.
     pub(crate) fn halt(r: Regs<'_>) {
         for n in [0u32, 1, 5] {
             r.wr(DMA0_QM + n * DMA_STRIDE + regs::QM_GLBL_CFG1, 0x1E00);
         }
+        fsleep(Delta::from_millis(1));
         for n in [0u32, 1, 5] {
             r.wr(DMA0_CORE + n * DMA_STRIDE + regs::CORE_CFG_1, 1);
         }
+        fsleep(Delta::from_millis(1));
         for n in [0u32, 1, 5] {
             r.wr(DMA0_QM + n * DMA_STRIDE + regs::QM_GLBL_CFG0, 0);
         }
+        let _ = r.rd(DMA0_QM + regs::QM_GLBL_CFG0);
     }
 
     /// Free PQ slots of queue `q`.

@@ -18,6 +18,7 @@
 use crate::cpucp::{self, op, Packet};
 use crate::gaudi::Gaudi;
 use crate::node::{HlDrm, Shared};
+use core::sync::atomic::Ordering;
 use kernel::{
     bindings, drm, impl_has_delayed_work, new_delayed_work, new_mutex,
     prelude::*,
@@ -52,6 +53,9 @@ pub(crate) struct Watchdog {
     drm: Mutex<Option<ARef<drm::Device<HlDrm, drm::Ioctl>>>>,
     /// Whether the work is queued.
     armed: Atomic<bool>,
+    /// Orders queueing against [`Watchdog::stop`]: nothing is queued once it has run.
+    #[pin]
+    queueing: Mutex<()>,
     /// Set at unbind: the work must not be queued again.
     stopped: Atomic<bool>,
     /// An event asked for a reset.
@@ -72,6 +76,7 @@ impl Watchdog {
                 heartbeat <- new_delayed_work!("habanalabs_rs::heartbeat"),
                 drm <- new_mutex!(None),
                 armed: Atomic::new(false),
+                queueing <- new_mutex!(()),
                 stopped: Atomic::new(false),
                 reset_requested: Atomic::new(false),
             }),
@@ -86,6 +91,7 @@ impl Watchdog {
     }
 
     fn arm_heartbeat(self: &Arc<Self>) {
+        let _q = self.queueing.lock();
         if self.stopped.load(Relaxed) {
             return;
         }
@@ -101,6 +107,7 @@ impl Watchdog {
 
     /// Queues the work to run after `delay`, unless it is queued already or stopped.
     pub(crate) fn arm(self: &Arc<Self>, delay: Delta) {
+        let _q = self.queueing.lock();
         if self.stopped.load(Relaxed) || self.armed.xchg(true, Relaxed) {
             return;
         }
@@ -115,7 +122,11 @@ impl Watchdog {
 
     /// Stops the watchdog for good and waits until its work is neither queued nor running.
     pub(crate) fn stop(self: &Arc<Self>) {
-        self.stopped.store(true, Relaxed);
+        {
+            // Whoever queues holds the lock and checks `stopped`: after this, nobody queues.
+            let _q = self.queueing.lock();
+            self.stopped.store(true, Relaxed);
+        }
         let this: *const Self = &**self;
         // SAFETY: `this` points to a live `Watchdog` (`self` holds a reference).
         let works = unsafe {
@@ -203,10 +214,18 @@ impl Gaudi<'_> {
 
     /// Upstream's heartbeat: the device CPU must echo a TEST packet, or the device is reset.
     fn heartbeat(&self) {
-        if !self.operational() {
+        let s = &self.stats;
+        if s.in_reset.load(Ordering::Relaxed) || s.gone.load(Ordering::Relaxed) {
             return;
         }
-        match self.send(Packet::new(op::TEST, HEARTBEAT_FENCE), cpucp::MSG_TIMEOUT) {
+        // A device CPU that stopped answering earlier has disabled the channel: that is a
+        // failed heartbeat too, and the reset brings the channel back.
+        let res = if self.cpu_disabled() {
+            Err(EIO)
+        } else {
+            self.send(Packet::new(op::TEST, HEARTBEAT_FENCE), cpucp::MSG_TIMEOUT)
+        };
+        match res {
             Ok(HEARTBEAT_FENCE) => {}
             res => {
                 dev_err!(
@@ -234,6 +253,10 @@ impl Gaudi<'_> {
     pub(crate) fn reset(&self, timed_out: Option<&Arc<crate::cs::Fence>>) {
         let dev = self.bound();
         let _one_at_a_time = self.resetting.lock();
+        if self.stats.gone.load(Ordering::Relaxed) {
+            // Unbound meanwhile: its unbind aborted the work, and the device is going away.
+            return;
+        }
         dev_info!(dev, "resetting the device\n");
         self.stats
             .in_reset
@@ -247,9 +270,7 @@ impl Gaudi<'_> {
             );
         }
         let res = self.restart();
-        self.stats
-            .hard_resets
-            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        self.stats.hard_resets.fetch_add(1, Ordering::Relaxed);
         match res {
             Ok(()) => {
                 self.stats
