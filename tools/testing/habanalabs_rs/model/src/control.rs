@@ -35,6 +35,30 @@ fn queue(s: Option<&str>) -> Result<(usize, usize), String> {
     Ok((q / 4, q % 4))
 }
 
+/// A number in decimal or `0x` hexadecimal; `what` names it in the error.
+fn number(s: Option<&str>, what: &str) -> Result<u64, String> {
+    let t = s.ok_or(format!("expected {what}"))?;
+    let v = match t.strip_prefix("0x") {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => t.parse(),
+    };
+    v.map_err(|_| format!("bad {what} {t}"))
+}
+
+/// A read length: 1 to 256 bytes.
+fn read_len(s: Option<&str>) -> Result<usize, String> {
+    match number(s, "a length")? {
+        len @ 1..=256 => Ok(len as usize),
+        _ => Err("length must be 1 to 256 bytes".into()),
+    }
+}
+
+/// The `ok HEX` reply to a read.
+fn hex_reply(bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("ok {hex}")
+}
+
 /// Carries out one command.
 pub fn command(dev: &Device, line: &str) -> Result<String, String> {
     let mut w = line.split_whitespace();
@@ -92,41 +116,15 @@ pub fn command(dev: &Device, line: &str) -> Result<String, String> {
             }
         }
         Some("mmu-read") => {
-            let mut num = |what: &str| -> Result<u64, String> {
-                let t = w.next().ok_or(format!("expected {what}"))?;
-                let v = match t.strip_prefix("0x") {
-                    Some(h) => u64::from_str_radix(h, 16),
-                    None => t.parse(),
-                };
-                v.map_err(|_| format!("bad {what} {t}"))
-            };
-            let asid = num("an ASID")?;
-            let va = num("a virtual address")?;
-            let len = num("a length")?;
-            if len == 0 || len > 256 {
-                return Err("length must be 1 to 256 bytes".into());
-            }
-            let bytes = dev.mmu_read(asid as u32, va, len as usize)?;
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            Ok(format!("ok {hex}"))
+            let asid = number(w.next(), "an ASID")?;
+            let va = number(w.next(), "a virtual address")?;
+            let len = read_len(w.next())?;
+            Ok(hex_reply(&dev.mmu_read(asid as u32, va, len)?))
         }
         Some("dma-read") => {
-            let mut num = |what: &str| -> Result<u64, String> {
-                let t = w.next().ok_or(format!("expected {what}"))?;
-                let v = match t.strip_prefix("0x") {
-                    Some(h) => u64::from_str_radix(h, 16),
-                    None => t.parse(),
-                };
-                v.map_err(|_| format!("bad {what} {t}"))
-            };
-            let bus = num("a bus address")?;
-            let len = num("a length")?;
-            if len == 0 || len > 256 {
-                return Err("length must be 1 to 256 bytes".into());
-            }
-            let bytes = dev.dma_read(bus, len as usize)?;
-            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            Ok(format!("ok {hex}"))
+            let bus = number(w.next(), "a bus address")?;
+            let len = read_len(w.next())?;
+            Ok(hex_reply(&dev.dma_read(bus, len)?))
         }
         Some("trace") => {
             log::set_level(if on_off(w.next())? {
@@ -245,11 +243,19 @@ mod tests {
             "hang 1",
             "dma-delay x 1",
             "event 999",
+            "mmu-read 1 0x1000",
+            "mmu-read 1 zz 4",
+            "dma-read 0x1000 0",
+            "dma-read 0x1000 257",
+            "dma-read 0xg 4",
             "bogus",
             "",
         ] {
             assert!(command(&dev, bad).is_err(), "{bad}");
         }
+        assert!(command(&dev, "dma-read 0x1000 257")
+            .unwrap_err()
+            .contains("1 to 256"));
         assert!(command(&dev, "event 380")
             .unwrap_err()
             .contains("not ready"));
