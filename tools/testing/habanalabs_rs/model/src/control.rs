@@ -16,8 +16,8 @@ use std::time::Duration;
 
 /// The commands, for `help`.
 pub const HELP: &str = "ok commands: stats | hang Q on|off | dma-delay Q MS | fw-silent on|off | \
-drop-msi N | event TYPE [U64...] | mmu-read ASID VA LEN | dma-read BUS LEN | trace on|off | help \
-(Q: external queue 0-7)";
+drop-msi N | event TYPE [U64...] | mmu-read ASID VA LEN | dma-read BUS LEN | reg-read OFF | \
+trace on|off | help (Q: external queue 0-7, OFF: register offset from CFG_BASE)";
 
 fn on_off(s: Option<&str>) -> Result<bool, String> {
     match s {
@@ -125,6 +125,18 @@ pub fn command(dev: &Device, line: &str) -> Result<String, String> {
             let bus = number(w.next(), "a bus address")?;
             let len = read_len(w.next())?;
             Ok(hex_reply(&dev.dma_read(bus, len)?))
+        }
+        Some("reg-read") => {
+            // As the host reads it through the configuration BAR (so, counted as unimplemented
+            // where it is).
+            let off = number(w.next(), "a register offset")?;
+            let off = u32::try_from(off)
+                .ok()
+                .filter(|o| o % 4 == 0 && (*o as u64) < crate::regs::REGS_SIZE)
+                .ok_or(format!(
+                    "register offset {off:#x} outside the configuration space or unaligned"
+                ))?;
+            Ok(format!("ok {:#x}", dev.read_reg(off)))
         }
         Some("trace") => {
             log::set_level(if on_off(w.next())? {
@@ -248,6 +260,9 @@ mod tests {
             "dma-read 0x1000 0",
             "dma-read 0x1000 257",
             "dma-read 0xg 4",
+            "reg-read",
+            "reg-read 0x2",
+            "reg-read 0x8000000000",
             "bogus",
             "",
         ] {
@@ -259,6 +274,13 @@ mod tests {
         assert!(command(&dev, "event 380")
             .unwrap_err()
             .contains("not ready"));
+        // A register read is the host's: what was written is what is read.
+        let sob = crate::qman::SM_SOB_BASE[0] + 4 * 7;
+        dev.write_reg(sob, 5);
+        assert_eq!(
+            command(&dev, &format!("reg-read {sob:#x}")).unwrap(),
+            "ok 0x5"
+        );
     }
 
     #[test]

@@ -421,6 +421,9 @@ impl Device {
         if let Some((b, rel)) = sm_block(off) {
             return st.sm[b].read(rel);
         }
+        if let Some(v) = crate::qman::idle_engines::status(off) {
+            return v;
+        }
         match off {
             regs::PCIE_CORE_MSI_REQ => 0,
             regs::HW_STATE => st.hw_state,

@@ -53,8 +53,8 @@ use crate::host::device_to_bus;
 use crate::host::HostMemory;
 use crate::mem::Memory;
 use crate::mmu::{Fault, Initiator};
-use crate::packets::{decode, DecodeError, Packet};
-use crate::qman::{core, sts1, Cb, BLOCK_SIZE, DMA_CORE_BASE, DMA_QM_BASE};
+use crate::packets::{decode, DecodeError, Malformed, Packet};
+use crate::qman::{core, engine_block, sts1, Cb, BLOCK_SIZE, DMA_CORE_BASE, DMA_QM_BASE};
 use crate::regs::{CFG_BASE, REGS_SIZE, SRAM_BASE};
 use std::sync::Arc;
 use std::sync::RwLock;
@@ -809,6 +809,18 @@ impl Device {
                 self.stream_error(st, q, s, sts1::CP_UNDEF_CMD_ERR, &msg, fx);
                 return Step::Progress;
             }
+            Err(DecodeError::Malformed { at, opcode, why }) => {
+                // A register write that cannot be carried out is the CP's WREG error; other
+                // bad fields make the packet one Gaudi does not define.
+                let cause = match why {
+                    Malformed::UnalignedOffset(_) => sts1::CP_WREG_ERR,
+                    Malformed::ReservedBits(_) => sts1::CP_UNDEF_CMD_ERR,
+                };
+                let msg =
+                    format!("malformed packet (opcode {opcode:#x}) at CB offset {at}: {why:x?}");
+                self.stream_error(st, q, s, cause, &msg, fx);
+                return Step::Progress;
+            }
         };
         crate::trace!("DMA{q} stream {s}: {pkt:x?}");
         st.stats.packets += 1;
@@ -828,6 +840,14 @@ impl Device {
                 if !self.message(st, (q, s), addr, value, fx) {
                     return Step::Progress;
                 }
+            }
+            Packet::Wreg32 { value, reg_offset } => {
+                // Through the path a host write takes, with the state held as the packet's
+                // other writes are: implemented registers act, the others are counted. A
+                // doorbell or a write to this very QMAN takes effect before the next packet.
+                let off = engine_block(q) + u32::from(reg_offset);
+                crate::trace!("DMA{q} stream {s}: WREG_32 {value:#x} to CFG_BASE + {off:#x}");
+                self.write_reg_in(st, off, value, fx);
             }
             Packet::Fence { id, target, dec } => {
                 let f = &mut st.qm[q].streams[s].fence[id as usize];
@@ -1079,6 +1099,13 @@ mod tests {
         /// Puts `packets` in a CB, appends the completion packets the driver appends, queues
         /// it on `q` and rings the doorbell.
         fn submit(&mut self, q: usize, packets: &[Vec<u8>]) {
+            let pi = self.queue(q, packets);
+            self.dev.write_reg(qreg(q, qm::PQ_PI), pi);
+        }
+
+        /// Like [`Rig::submit`] without ringing the doorbell: returns the producer index to
+        /// write.
+        fn queue(&mut self, q: usize, packets: &[Vec<u8>]) -> u32 {
             let mut cb = packets.concat();
             let cq_val = (self.pi[q] & 0xfff) | (1 << 30) | (1 << 31);
             let cq_addr = H + CQ + (q as u64) * 0x1000 + self.cq_pi[q] * 4;
@@ -1096,7 +1123,7 @@ mod tests {
             self.dev.host.write(slot, &bd).unwrap();
             self.pi[q] = (self.pi[q] + 1) % 512;
             self.cq_pi[q] += 1;
-            self.dev.write_reg(qreg(q, qm::PQ_PI), self.pi[q]);
+            self.pi[q]
         }
 
         fn cq(&self, q: usize, i: u64) -> u32 {
@@ -1340,6 +1367,238 @@ mod tests {
         );
         assert!(st.qm[0].streams[2].halted);
         assert_eq!(st.qm[0].read(qm::GLBL_STS1_0 + 8), sts1::CP_UNDEF_CMD_ERR);
+    }
+
+    /// The WREG_32 offset of register `rel` of DMA engine `e`'s core.
+    fn core_off(e: usize, rel: u32) -> u16 {
+        (DMA_CORE_BASE[e] + rel - engine_block(e)) as u16
+    }
+
+    /// The WREG_32 offset of register `rel` of DMA engine `e`'s QMAN.
+    fn qm_off(e: usize, rel: u32) -> u16 {
+        (DMA_QM_BASE[e] + rel - engine_block(e)) as u16
+    }
+
+    /// The CQ entry of the first CB queued on a queue, once the CB ran to its end.
+    const DONE: u32 = (1 << 31) | (1 << 30);
+
+    #[test]
+    fn wreg32_sets_the_write_completion_of_the_next_lin_dma() {
+        let mut r = Rig::new();
+        r.dev.write_reg(core_reg(0, core::PROT), 3);
+        // Offsets into DMA0's block: its core's registers at 0, its QMAN's at 0x8000.
+        assert_eq!(engine_block(0), 0x50_0000);
+        assert_eq!(core_off(0, core::WR_COMP_ADDR_LO), 0x80);
+        assert_eq!(qm_off(0, qm::PQ_PI), 0x80A0);
+        // The host set a completion address first: the packets replace it.
+        let old = H + OUT;
+        r.dev
+            .write_reg(core_reg(0, core::WR_COMP_ADDR_LO), old as u32);
+        r.dev
+            .write_reg(core_reg(0, core::WR_COMP_ADDR_HI), (old >> 32) as u32);
+        let new = H + OUT + 0x100;
+        r.dev.host.write(DATA, b"payload").unwrap();
+        let unimplemented = r.dev.state().regs.stats.unimplemented_writes;
+        r.submit(
+            0,
+            &[
+                build::wreg32(new as u32, 0x80),
+                build::wreg32((new >> 32) as u32, 0x84),
+                build::wreg32(0x600d_f00d, 0x7C),
+                build::lin_dma(7, H + DATA, 0x2000_0000, false, true),
+            ],
+        );
+        r.dev.run_engines();
+        assert_eq!(r.hbm(0x2000_0000, 7), b"payload");
+        assert_eq!(r.dev.host.read_u32(OUT + 0x100).unwrap(), 0x600d_f00d);
+        assert_eq!(r.dev.host.read_u32(OUT).unwrap(), 0, "not the old address");
+        assert_eq!(r.cq(0, 0), DONE);
+        // The host reads back what the packets wrote, as if it had written it.
+        assert_eq!(
+            r.dev.read_reg(core_reg(0, core::WR_COMP_ADDR_LO)),
+            new as u32
+        );
+        assert_eq!(
+            r.dev.read_reg(core_reg(0, core::WR_COMP_WDATA)),
+            0x600d_f00d
+        );
+        let st = r.dev.state();
+        assert_eq!(st.stats.engine_errors, 0);
+        assert_eq!(st.stats.unmodelled_packets, 0);
+        assert_eq!(st.regs.stats.unimplemented_writes, unimplemented);
+    }
+
+    #[test]
+    fn wreg32_from_dma1_writes_dma1s_block() {
+        let mut r = Rig::new();
+        r.dev.write_reg(core_reg(1, core::PROT), 3);
+        let comp = H + OUT + 0x200;
+        r.dev.host.write(DATA, &[0x3c; 16]).unwrap();
+        let msg_base = 0x1234_5678;
+        // Queue 4 is DMA1's stream 0; the offsets are the same as DMA0's.
+        assert_eq!(
+            (core_off(1, core::WR_COMP_ADDR_LO), qm_off(1, qm::PQ_PI)),
+            (core_off(0, core::WR_COMP_ADDR_LO), qm_off(0, qm::PQ_PI))
+        );
+        r.submit(
+            4,
+            &[
+                build::wreg32(comp as u32, 0x80),
+                build::wreg32((comp >> 32) as u32, 0x84),
+                build::wreg32(0xd1d1_d1d1, 0x7C),
+                build::wreg32(msg_base, qm_off(1, qm::CP_MSG_BASE_LO[0] + 4)),
+                build::lin_dma(16, H + DATA, 0x2000_1000, false, true),
+            ],
+        );
+        r.dev.run_engines();
+        assert_eq!(r.cq(4, 0), DONE);
+        assert_eq!(r.dev.host.read_u32(OUT + 0x200).unwrap(), 0xd1d1_d1d1);
+        assert_eq!(r.hbm(0x2000_1000, 16), [0x3c; 16]);
+        assert_eq!(
+            r.dev.read_reg(DMA_QM_BASE[1] + qm::CP_MSG_BASE_LO[0] + 4),
+            msg_base
+        );
+        assert_eq!(
+            r.dev.state().qm[1].streams[1].msg_base[0],
+            u64::from(msg_base)
+        );
+        // DMA0's core and QMAN are untouched.
+        for rel in [
+            core::WR_COMP_ADDR_LO,
+            core::WR_COMP_ADDR_HI,
+            core::WR_COMP_WDATA,
+        ] {
+            assert_eq!(r.dev.read_reg(core_reg(0, rel)), 0, "DMA0 core {rel:#x}");
+        }
+        assert_eq!(
+            r.dev.read_reg(DMA_QM_BASE[0] + qm::CP_MSG_BASE_LO[0] + 4),
+            0
+        );
+    }
+
+    #[test]
+    fn wreg32_to_a_register_the_model_lacks_is_counted_and_kept() {
+        let mut r = Rig::new();
+        let before = r.dev.state().regs.stats;
+        // Inside DMA0's block but in neither the core's nor the QMAN's registers.
+        r.submit(
+            1,
+            &[
+                build::wreg32(0x1234_5678, 0x4000),
+                build::wreg32(0x9abc, 0xFFFC),
+            ],
+        );
+        r.dev.run_engines();
+        assert_eq!(r.cq(1, 0), DONE, "counted, not an error");
+        let st = r.dev.state();
+        assert_eq!(
+            st.regs.stats.unimplemented_writes - before.unimplemented_writes,
+            2
+        );
+        assert_eq!(st.stats.engine_errors, 0);
+        drop(st);
+        assert_eq!(r.dev.read_reg(0x50_4000), 0x1234_5678);
+        assert_eq!(r.dev.read_reg(0x50_FFFC), 0x9abc);
+    }
+
+    #[test]
+    fn malformed_wreg32_stops_the_stream_with_an_error_event() {
+        let mut r = Rig::new();
+        let (writes, unimplemented, dropped) = {
+            let st = r.dev.state();
+            (
+                st.regs.stats.writes,
+                st.regs.stats.unimplemented_writes,
+                st.fw.stats.events_dropped,
+            )
+        };
+        // An offset that is not a multiple of 4, and the reserved "reg" bit.
+        r.submit(0, &[build::wreg32(0x1111, 0x82)]);
+        let mut reserved = build::wreg32(0x2222, 0x80);
+        reserved[4] |= 1 << 5;
+        r.submit(1, &[reserved]);
+        r.dev.run_engines();
+        let st = r.dev.state();
+        for (s, cause) in [(0, sts1::CP_WREG_ERR), (1, sts1::CP_UNDEF_CMD_ERR)] {
+            assert!(st.qm[0].streams[s].halted, "stream {s} stopped");
+            assert!(st.qm[0].streams[s].cb.is_none());
+            assert_eq!(st.qm[0].read(qm::GLBL_STS1_0 + 4 * s as u32), cause);
+        }
+        assert_eq!(st.stats.engine_errors, 2);
+        assert_eq!(st.stats.unmodelled_packets, 0, "an error, not a gap");
+        // Each stream's error message (GLBL_ERR_ADDR/WDATA: DMA0's QM interrupt) reached the
+        // firmware, which dropped the DMA0_QM event only because no host registered for
+        // events in this rig.
+        assert_eq!(st.fw.stats.events_dropped - dropped, 2);
+        // Nothing was written but the two doorbells and the two error messages.
+        assert_eq!(st.regs.stats.writes - writes, 4);
+        assert_eq!(st.regs.stats.unimplemented_writes, unimplemented);
+        assert_eq!(st.qm[0].core.get(&core::WR_COMP_ADDR_LO), None);
+        drop(st);
+        assert_eq!((r.cq(0, 0), r.cq(1, 0)), (0, 0), "no completion");
+    }
+
+    #[test]
+    fn wreg32_rings_doorbells_and_drives_its_own_qman_and_core() {
+        let mut r = Rig::new();
+        r.dev
+            .hbm
+            .write()
+            .unwrap()
+            .write(0x2000_0000, b"by COMMIT")
+            .unwrap();
+        // Work for stream 0, queued but not rung: stream 2 rings it.
+        let pi0 = r.queue(0, &[build::msg(0x5a5a_5a5a, H + OUT, false)]);
+        let commit = 1u32 << 3; // linear, no write completion
+        r.submit(
+            2,
+            &[
+                // Its own fence counter, then a FENCE on it: it passes at once.
+                build::wreg32(1, qm_off(0, qm::CP_FENCE_RDATA[1] + 4 * 2)),
+                build::fence(1, 1, 1),
+                // Its own core, programmed and started by register.
+                build::wreg32(3, core_off(0, core::PROT)),
+                build::wreg32(0x2000_0000, core_off(0, core::SRC_BASE_LO)),
+                build::wreg32(0, core_off(0, core::SRC_BASE_HI)),
+                build::wreg32(0x2000_2000, core_off(0, core::DST_BASE_LO)),
+                build::wreg32(0, core_off(0, core::DST_BASE_HI)),
+                build::wreg32(9, core_off(0, core::DST_TSIZE_0)),
+                build::wreg32(commit, core_off(0, core::COMMIT)),
+                // Another stream's doorbell.
+                build::wreg32(pi0, qm_off(0, qm::PQ_PI)),
+            ],
+        );
+        r.dev.run_engines();
+        assert_eq!(r.cq(2, 0), DONE, "its own fence released it");
+        assert_eq!(r.hbm(0x2000_2000, 9), b"by COMMIT");
+        assert_eq!(r.cq(0, 0), DONE, "the doorbell it rang ran stream 0's CB");
+        assert_eq!(r.dev.host.read_u32(OUT).unwrap(), 0x5a5a_5a5a);
+        let st = r.dev.state();
+        assert_eq!(st.qm[0].streams[2].fence[1], 0);
+        assert_eq!((st.qm[0].streams[0].pi, st.qm[0].streams[0].ci), (pi0, pi0));
+        assert_eq!(st.stats.engine_errors, 0);
+        assert_eq!(st.stats.dma_bytes, 9);
+        drop(st);
+        // A stream that stops itself: the write lands, then the stream stops before its next
+        // packet, as a host write of the stop bits would stop it.
+        let cfg1 = (1 << 3) | (1 << 12);
+        r.submit(
+            3,
+            &[
+                build::wreg32(cfg1, qm_off(0, qm::GLBL_CFG1)),
+                build::bare(crate::packets::opcode::NOP),
+            ],
+        );
+        r.dev.run_engines();
+        assert_eq!(r.cq(3, 0), 0, "stopped before its completion");
+        let st = r.dev.state();
+        assert_eq!(st.qm[0].cfg1, cfg1);
+        assert_eq!(st.qm[0].streams[3].cb.as_ref().map(|c| c.pos), Some(8));
+        assert!(!st.qm[0].streams[3].halted, "stopped, not an error");
+        drop(st);
+        r.dev.write_reg(qreg(0, qm::GLBL_CFG1), 0);
+        r.dev.run_engines();
+        assert_eq!(r.cq(3, 0), DONE, "released by the host, it finishes");
     }
 
     #[test]

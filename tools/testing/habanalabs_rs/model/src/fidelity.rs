@@ -44,6 +44,19 @@ fn define(text: &str, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("no #define {name}"))
 }
 
+/// The highest value among the `#define`s whose name starts with `prefix` (the last register
+/// of a block).
+fn highest(text: &str, prefix: &str) -> u64 {
+    text.lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next() == Some("#define") && w.next()?.starts_with(prefix)).then(|| w.next())?
+        })
+        .filter_map(|v| u64::from_str_radix(v.trim_start_matches("0x"), 16).ok())
+        .max()
+        .unwrap_or_else(|| panic!("no #define {prefix}*"))
+}
+
 /// The device-CPU interrupt number of event `fc_id` in the upstream id map.
 fn cpu_id(map: &str, fc_id: u32) -> u64 {
     let key = format!(".fc_id = {fc_id},");
@@ -525,7 +538,35 @@ fn model_matches_the_upstream_headers() {
     ] {
         same!(qman::DMA_QM_BASE[e], cfg(qm_base));
         same!(qman::DMA_CORE_BASE[e], cfg(core_base));
+        // The engine block WREG_32 offsets are relative to: 64 KiB aligned, starting with the
+        // core, and its 16-bit offsets reach every register of the core and the QMAN.
+        same!(qman::engine_block(e), cfg(core_base));
+        same!(
+            qman::engine_block(e),
+            cfg(qm_base) & !u64::from(qman::ENGINE_BLOCK_SIZE - 1)
+        );
+        let regs = |what: &str| {
+            let text = source(&format!(
+                "drivers/accel/habanalabs/include/gaudi/asic_reg/dma{e}_{what}_regs.h"
+            ));
+            highest(&text, &format!("mmDMA{e}_{}_", what.to_uppercase()))
+        };
+        for what in ["core", "qm"] {
+            checks.push((
+                "last register of the block, beyond a 16-bit WREG_32 offset",
+                (regs(what) - u64::from(qman::engine_block(e))) >> 16,
+                0,
+            ));
+        }
     }
+    same!(
+        qman::DMA_QM_BASE[0] - qman::engine_block(0),
+        up::DMA0_CORE_SECTION
+    );
+    same!(
+        qman::DMA_QM_BASE[1] - qman::engine_block(1),
+        up::DMA1_CORE_SECTION
+    );
     let q = |rel: u32| u64::from(qman::DMA_QM_BASE[0] + rel);
     same!(q(qm::GLBL_CFG0), up::mmDMA0_QM_GLBL_CFG0);
     same!(q(qm::GLBL_CFG1), up::mmDMA0_QM_GLBL_CFG1);
@@ -603,6 +644,62 @@ fn model_matches_the_upstream_headers() {
         qman::sts1::CP_MSG_WR_ERR,
         up::DMA0_QM_GLBL_STS1_CP_MSG_WR_ERR_MASK
     );
+    same!(
+        qman::sts1::CP_WREG_ERR,
+        up::DMA0_QM_GLBL_STS1_CP_WREG_ERR_MASK
+    );
+    {
+        // Status registers of the engines the model does not run, and their idle values.
+        use qman::idle_engines as ie;
+        same!(ie::DMA_QM_GLBL_STS0, up::mmDMA0_QM_GLBL_STS0);
+        same!(ie::DMA_QM_CGM_STS, up::mmDMA0_QM_CGM_STS);
+        same!(ie::DMA_CORE_STS0, up::mmDMA0_CORE_STS0);
+        same!(
+            ie::DMA_STRIDE,
+            up::mmDMA1_QM_GLBL_STS0 - up::mmDMA0_QM_GLBL_STS0
+        );
+        same!(ie::DMA_CORE_STS0 + 2 * ie::DMA_STRIDE, up::mmDMA2_CORE_STS0);
+        same!(ie::TPC_QM_GLBL_STS0, up::mmTPC0_QM_GLBL_STS0);
+        same!(ie::TPC_QM_CGM_STS, up::mmTPC0_QM_CGM_STS);
+        same!(ie::TPC_CFG_STATUS, up::mmTPC0_CFG_STATUS);
+        same!(
+            ie::TPC_STRIDE,
+            up::mmTPC1_CFG_STATUS - up::mmTPC0_CFG_STATUS
+        );
+        same!(ie::MME_ARCH_STATUS, up::mmMME0_CTRL_ARCH_STATUS);
+        same!(ie::MME_QM_GLBL_STS0, up::mmMME0_QM_GLBL_STS0);
+        same!(ie::MME_QM_CGM_STS, up::mmMME0_QM_CGM_STS);
+        same!(
+            ie::MME_STRIDE,
+            up::mmMME1_CTRL_ARCH_STATUS - up::mmMME0_CTRL_ARCH_STATUS
+        );
+        same!(
+            ie::MME_QM_GLBL_STS0 + 2 * ie::MME_STRIDE,
+            up::mmMME2_QM_GLBL_STS0
+        );
+        same!(
+            ie::QM_IDLE,
+            up::DMA0_QM_GLBL_STS0_PQF_IDLE_MASK
+                | up::DMA0_QM_GLBL_STS0_CQF_IDLE_MASK
+                | up::DMA0_QM_GLBL_STS0_CP_IDLE_MASK
+        );
+        same!(ie::CGM_IDLE, up::DMA0_QM_CGM_STS_AGENT_IDLE_MASK);
+        same!(
+            ie::TPC_IDLE,
+            up::TPC0_CFG_STATUS_SCALAR_PIPE_EMPTY_MASK
+                | up::TPC0_CFG_STATUS_VECTOR_PIPE_EMPTY_MASK
+                | up::TPC0_CFG_STATUS_IQ_EMPTY_MASK
+                | up::TPC0_CFG_STATUS_SB_EMPTY_MASK
+                | up::TPC0_CFG_STATUS_QM_IDLE_MASK
+                | up::TPC0_CFG_STATUS_QM_RDY_MASK
+        );
+        same!(
+            ie::MME_IDLE,
+            up::MME0_CTRL_ARCH_STATUS_SB_A_EMPTY_MASK
+                | up::MME0_CTRL_ARCH_STATUS_SB_B_EMPTY_MASK
+                | up::MME0_CTRL_ARCH_STATUS_WBC_AXI_IDLE_MASK
+        );
+    }
     let c = |rel: u32| u64::from(qman::DMA_CORE_BASE[0] + rel);
     same!(c(core::CFG_1), up::mmDMA0_CORE_CFG_1);
     same!(c(core::SRC_BASE_LO), up::mmDMA0_CORE_SRC_BASE_LO);

@@ -3,6 +3,10 @@
 //!
 //! Every packet starts with a 32-bit word and a control word whose bits 28:24 hold the opcode;
 //! bits 29, 30 and 31 are the engine, register and message barriers.
+//!
+//! WREG_32 has no field definitions in the kernel's headers (only its size and opcode); its
+//! control word is decoded as Habana's user-space packet header lays it out for Gaudi: the
+//! predicate in bits 4:0, bits 7:5 reserved, the register offset in bits 23:8.
 
 /// Packet opcodes.
 pub mod opcode {
@@ -34,6 +38,16 @@ pub mod opcode {
     pub const WAIT: u8 = 0xD;
     /// Load and execute.
     pub const LOAD_AND_EXE: u8 = 0xF;
+}
+
+/// Fields of the WREG_32 control word.
+pub mod wreg32 {
+    /// Shift of the 16-bit register offset.
+    pub const OFFSET_SHIFT: u32 = 8;
+    /// The register offset's bits.
+    pub const OFFSET_MASK: u32 = 0x00ff_ff00;
+    /// Bits 7:5, reserved on Gaudi (a later generation gives bit 5 a meaning).
+    pub const RESERVED_MASK: u32 = 0x0000_00e0;
 }
 
 /// Size in bytes of a packet with opcode `op`, `None` for an undefined opcode.
@@ -90,6 +104,14 @@ pub enum Packet {
         /// Write the completion word when done.
         wr_comp: bool,
     },
+    /// A 32-bit write of `value` to the register `reg_offset` bytes into the issuing engine's
+    /// register block.
+    Wreg32 {
+        /// Value.
+        value: u32,
+        /// Byte offset in the engine's block (a multiple of 4).
+        reg_offset: u16,
+    },
     /// Nothing to do.
     Nop,
     /// An arbitration point (one stream per engine here: nothing to arbitrate).
@@ -118,6 +140,24 @@ pub enum DecodeError {
         /// Offset in the CB.
         at: usize,
     },
+    /// The packet at this offset has a defined opcode but fields no Gaudi packet may carry.
+    Malformed {
+        /// Offset in the CB.
+        at: usize,
+        /// The opcode.
+        opcode: u8,
+        /// What is wrong.
+        why: Malformed,
+    },
+}
+
+/// What makes a packet malformed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Malformed {
+    /// Reserved control bits are set (these bits of the control word).
+    ReservedBits(u32),
+    /// A register offset that is not a multiple of 4.
+    UnalignedOffset(u16),
 }
 
 fn u32_at(b: &[u8], at: usize) -> u32 {
@@ -164,6 +204,25 @@ pub fn decode(cb: &[u8], at: usize) -> Result<(Packet, usize), DecodeError> {
             memset: ctl & (1 << 4) != 0,
             wr_comp: ctl & 1 != 0,
         },
+        WREG_32 => {
+            let bad = |why| DecodeError::Malformed {
+                at,
+                opcode: op,
+                why,
+            };
+            let reserved = ctl & wreg32::RESERVED_MASK;
+            if reserved != 0 {
+                return Err(bad(Malformed::ReservedBits(reserved)));
+            }
+            let reg_offset = ((ctl & wreg32::OFFSET_MASK) >> wreg32::OFFSET_SHIFT) as u16;
+            if reg_offset % 4 != 0 {
+                return Err(bad(Malformed::UnalignedOffset(reg_offset)));
+            }
+            Packet::Wreg32 {
+                value: w0,
+                reg_offset,
+            }
+        }
         NOP => Packet::Nop,
         ARB_POINT => Packet::ArbPoint,
         STOP => Packet::Stop,
@@ -220,6 +279,12 @@ pub mod build {
         [cfg.to_le_bytes(), ctl(super::opcode::FENCE).to_le_bytes()].concat()
     }
 
+    /// WREG_32 (any 16-bit offset, for tests of malformed ones too).
+    pub fn wreg32(value: u32, reg_offset: u16) -> Vec<u8> {
+        let c = ctl(super::opcode::WREG_32) | (u32::from(reg_offset) << 8);
+        [value.to_le_bytes(), c.to_le_bytes()].concat()
+    }
+
     /// A packet with only a header.
     pub fn bare(op: u8) -> Vec<u8> {
         [0u32.to_le_bytes(), ctl(op).to_le_bytes()].concat()
@@ -238,7 +303,8 @@ mod tests {
             build::msg_short(0x8000_0001, 1, 0x20),
             build::fence(2, 1, 1),
             build::bare(opcode::NOP),
-            build::bare(opcode::WREG_32),
+            build::wreg32(0xdead_beef, 0x8084),
+            build::bare(opcode::WREG_BULK),
         ]
         .concat();
         let mut at = 0;
@@ -274,8 +340,12 @@ mod tests {
                     dec: 1
                 },
                 Packet::Nop,
+                Packet::Wreg32 {
+                    value: 0xdead_beef,
+                    reg_offset: 0x8084
+                },
                 Packet::NotModelled {
-                    opcode: opcode::WREG_32
+                    opcode: opcode::WREG_BULK
                 },
             ]
         );
@@ -322,5 +392,57 @@ mod tests {
         let lin = build::lin_dma(1, 2, 3, false, false);
         assert_eq!(decode(&lin[..16], 0), Err(DecodeError::Truncated { at: 0 }));
         assert_eq!(decode(&lin, 20), Err(DecodeError::Truncated { at: 20 }));
+    }
+
+    #[test]
+    fn wreg32_fields_follow_the_user_space_layout() {
+        // Predicate and barriers are not the offset; the offset is bits 23:8.
+        let mut p = build::wreg32(5, 0xfffc);
+        p[4] |= 0x1f;
+        p[7] |= 0x60;
+        assert_eq!(
+            decode(&p, 0),
+            Ok((
+                Packet::Wreg32 {
+                    value: 5,
+                    reg_offset: 0xfffc
+                },
+                8
+            ))
+        );
+        // Offset 0x80 with the register and message barriers set, as a generator sets them.
+        let mut p = vec![];
+        p.extend_from_slice(&7u32.to_le_bytes());
+        p.extend_from_slice(&0xC100_8000u32.to_le_bytes());
+        assert_eq!(
+            decode(&p, 0).unwrap().0,
+            Packet::Wreg32 {
+                value: 7,
+                reg_offset: 0x80
+            }
+        );
+    }
+
+    #[test]
+    fn malformed_wreg32_is_an_error_not_a_write() {
+        let mut p = build::wreg32(1, 0x80);
+        p[4] |= 1 << 5; // the later generations' "reg" bit
+        let err = |why| {
+            Err(DecodeError::Malformed {
+                at: 0,
+                opcode: opcode::WREG_32,
+                why,
+            })
+        };
+        assert_eq!(decode(&p, 0), err(Malformed::ReservedBits(0x20)));
+        let mut p = build::wreg32(1, 0x80);
+        p[4] |= 0xc0;
+        assert_eq!(decode(&p, 0), err(Malformed::ReservedBits(0xc0)));
+        for off in [0x82, 0x81, 0xffff] {
+            assert_eq!(
+                decode(&build::wreg32(1, off), 0),
+                err(Malformed::UnalignedOffset(off))
+            );
+        }
     }
 }

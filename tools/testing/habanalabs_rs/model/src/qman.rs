@@ -13,6 +13,16 @@ pub const DMA_QM_BASE: [u32; 2] = [0x50_8000, 0x52_8000];
 pub const DMA_CORE_BASE: [u32; 2] = [0x50_0000, 0x52_0000];
 /// Bytes of a QMAN or core block.
 pub const BLOCK_SIZE: u32 = 0x1000;
+/// Bytes of an engine's register block, the one WREG_32 offsets are relative to: 64 KiB (the
+/// reach of the packet's 16-bit offset), holding the DMA core at 0 and its QMAN at 0x8000.
+pub const ENGINE_BLOCK_SIZE: u32 = 0x1_0000;
+
+/// The register block of DMA engine `q` (relative to `CFG_BASE`): its QMAN's block rounded down
+/// to [`ENGINE_BLOCK_SIZE`]. The base of a WREG_32 issued by the QMAN; an inference (see
+/// `device-model.rst`).
+pub fn engine_block(q: usize) -> u32 {
+    DMA_QM_BASE[q] & !(ENGINE_BLOCK_SIZE - 1)
+}
 
 /// QMAN register offsets inside its block.
 pub mod qm {
@@ -116,6 +126,8 @@ pub mod sts1 {
     pub const CP_STOP_OP: u32 = 1 << 4;
     /// A message write failed.
     pub const CP_MSG_WR_ERR: u32 = 1 << 5;
+    /// A WREG_32 (or WREG_BULK) write failed.
+    pub const CP_WREG_ERR: u32 = 1 << 6;
 }
 
 /// Sync manager blocks: W_S, E_S, W_N, E_N, each with 2048 objects and 512 monitors. These are
@@ -251,13 +263,14 @@ impl Qman {
     }
 
     /// `GLBL_STS0`: idle bits for PQF, CQF and CP of every instance whose stream has nothing
-    /// to do, and the stop bits.
+    /// to do (or is stopped), and the stop bits. A stream hung by the fault injection, with
+    /// work waiting, is a stuck fetcher: busy.
     pub fn sts0(&self) -> u32 {
         let mut v = 0;
         for i in 0..5 {
             let idle = i == 4 || {
                 let st = &self.streams[i];
-                st.cb.is_none() && (st.pi == st.ci || st.hang || st.halted)
+                st.cb.is_none() && (st.pi == st.ci || st.halted)
             };
             if idle {
                 v |= (1 << i) | (1 << (4 + i)) | (1 << (9 + i));
@@ -520,9 +533,103 @@ impl SyncBlock {
     }
 }
 
+/// Engines the model does not run: DMA2-7 (internal DMA), the eight TPCs and the four MMEs.
+/// No queue of theirs can be given work (their QMANs are not modelled), so they are idle
+/// engines, and their status registers read as such: what a driver's idle check looks at
+/// (upstream's `gaudi_is_device_idle()`) says so. Their other registers stay unimplemented.
+pub mod idle_engines {
+    /// DMA2-7: the QMAN's `GLBL_STS0` and `CGM_STS` and the core's `STS0`, 0x2_0000 apart.
+    pub const DMA_QM_GLBL_STS0: u32 = 0x50_8038;
+    /// See [`DMA_QM_GLBL_STS0`].
+    pub const DMA_QM_CGM_STS: u32 = 0x50_8C74;
+    /// See [`DMA_QM_GLBL_STS0`].
+    pub const DMA_CORE_STS0: u32 = 0x50_0190;
+    /// Distance between DMA engines.
+    pub const DMA_STRIDE: u32 = 0x2_0000;
+    /// TPC0: QMAN `GLBL_STS0`, `CGM_STS` and the TPC's `CFG_STATUS`; TPCs are 0x4_0000 apart.
+    pub const TPC_QM_GLBL_STS0: u32 = 0xE0_8038;
+    /// See [`TPC_QM_GLBL_STS0`].
+    pub const TPC_QM_CGM_STS: u32 = 0xE0_8C74;
+    /// See [`TPC_QM_GLBL_STS0`].
+    pub const TPC_CFG_STATUS: u32 = 0xE0_691C;
+    /// Distance between TPCs.
+    pub const TPC_STRIDE: u32 = 0x4_0000;
+    /// MME0: the control's `ARCH_STATUS` and the QMAN's `GLBL_STS0` and `CGM_STS`; MMEs are
+    /// 0x8_0000 apart (MME1 and MME3 have no QMAN of their own).
+    pub const MME_ARCH_STATUS: u32 = 0x6_0000;
+    /// See [`MME_ARCH_STATUS`].
+    pub const MME_QM_GLBL_STS0: u32 = 0x6_8038;
+    /// See [`MME_ARCH_STATUS`].
+    pub const MME_QM_CGM_STS: u32 = 0x6_8C74;
+    /// Distance between MMEs.
+    pub const MME_STRIDE: u32 = 0x8_0000;
+
+    /// An idle QMAN after reset: every PQF, CQF and CP instance idle, nothing stopped.
+    pub const QM_IDLE: u32 = 0x3FFF;
+    /// An idle QMAN's clock gating manager: its agent idle.
+    pub const CGM_IDLE: u32 = 1 << 8;
+    /// An idle TPC: the idle bits of its status (1-3 and 5-7).
+    pub const TPC_IDLE: u32 = 0xEE;
+    /// An idle MME: both store buffers empty, the write-back AXI idle.
+    pub const MME_IDLE: u32 = 0x1180;
+
+    /// The value of a status register of an engine the model does not run, if `off` is one.
+    pub fn status(off: u32) -> Option<u32> {
+        let at = |base: u32, stride: u32, n: u32| {
+            off >= base && (off - base) % stride == 0 && (off - base) / stride < n
+        };
+        // DMA2-7: the first two DMA engines are modelled.
+        let dma = |base: u32| at(base + 2 * DMA_STRIDE, DMA_STRIDE, 6);
+        if dma(DMA_QM_GLBL_STS0) || at(TPC_QM_GLBL_STS0, TPC_STRIDE, 8) {
+            return Some(QM_IDLE);
+        }
+        if dma(DMA_QM_CGM_STS) || at(TPC_QM_CGM_STS, TPC_STRIDE, 8) {
+            return Some(CGM_IDLE);
+        }
+        if dma(DMA_CORE_STS0) {
+            return Some(0);
+        }
+        if at(TPC_CFG_STATUS, TPC_STRIDE, 8) {
+            return Some(TPC_IDLE);
+        }
+        if at(MME_ARCH_STATUS, MME_STRIDE, 4) {
+            return Some(MME_IDLE);
+        }
+        // MME0 and MME2 have QMANs.
+        if at(MME_QM_GLBL_STS0, 2 * MME_STRIDE, 2) {
+            return Some(QM_IDLE);
+        }
+        if at(MME_QM_CGM_STS, 2 * MME_STRIDE, 2) {
+            return Some(CGM_IDLE);
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn engines_the_model_does_not_run_read_as_idle() {
+        use idle_engines::*;
+        assert_eq!(status(0x54_8038), Some(QM_IDLE), "DMA2 QM");
+        assert_eq!(status(0x5E_8C74), Some(CGM_IDLE), "DMA7 CGM");
+        assert_eq!(status(0x5E_0190), Some(0), "DMA7 core");
+        assert_eq!(status(0xE0_691C + 7 * TPC_STRIDE), Some(TPC_IDLE));
+        assert_eq!(status(0x6_0000 + 3 * MME_STRIDE), Some(MME_IDLE));
+        assert_eq!(status(0x16_8038), Some(QM_IDLE), "MME2 QM");
+        // Not these: the modelled DMA0/1, MME1's (absent) QMAN, past the last TPC, neighbours.
+        for off in [
+            0x50_8038,
+            0x52_0190,
+            0xE_8038,
+            0xE0_691C + 8 * TPC_STRIDE,
+            0x54_803C,
+        ] {
+            assert_eq!(status(off), None, "{off:#x}");
+        }
+    }
 
     #[test]
     fn sob_add_and_set() {
@@ -569,10 +676,25 @@ mod tests {
         assert_eq!(q.read(qm::CGM_STS), 1 << 8);
         q.write(qm::PQ_PI + 8, 3);
         assert_ne!(q.read(qm::GLBL_STS0) & 0x3fff, 0x3fff, "stream 2 has work");
+        // A hung stream with work waiting is a stuck fetcher, not an idle one.
+        q.streams[2].hang = true;
+        assert_ne!(q.read(qm::GLBL_STS0) & 0x3fff, 0x3fff, "stream 2 is stuck");
+        q.streams[2].hang = false;
         q.write(qm::GLBL_CFG0, 0x1eff);
         assert!(q.runnable(2) && !q.runnable(1));
         q.write(qm::GLBL_CFG1, 0x1e00);
         assert!(!q.runnable(2), "CP stopped");
+    }
+
+    #[test]
+    fn an_engine_block_holds_its_core_and_its_qman() {
+        for q in 0..2 {
+            let b = engine_block(q);
+            assert_eq!(b % ENGINE_BLOCK_SIZE, 0);
+            assert_eq!(DMA_CORE_BASE[q], b);
+            assert!(DMA_QM_BASE[q] > b && DMA_QM_BASE[q] + BLOCK_SIZE <= b + ENGINE_BLOCK_SIZE);
+        }
+        assert_eq!(engine_block(1) - engine_block(0), 0x2_0000);
     }
 
     #[test]
