@@ -254,6 +254,16 @@ impl CpuChannel {
         Ok(())
     }
 
+    /// Copies `data` to the start of the reply buffer (a partial last word is zero-padded).
+    fn write_buf(&self, data: &[u8]) -> Result {
+        for (i, chunk) in data.chunks(4).enumerate() {
+            let mut w = [0u8; 4];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.wr(BUF_OFFSET + i * 4, u32::from_le_bytes(w))?;
+        }
+        Ok(())
+    }
+
     /// Zeroes the first `len` bytes of the reply buffer.
     fn clear_buf(&self, len: usize) -> Result {
         for i in (0..len.min(BUF_SIZE)).step_by(4) {
@@ -397,16 +407,38 @@ impl CpuChannel {
         &self,
         dev: &device::Device,
         r: Regs<'_>,
-        mut pkt: Packet,
+        pkt: Packet,
         out: &mut [u8],
         timeout: Delta,
     ) -> Result<u64> {
+        self.send_with_buffer(dev, r, pkt, out, false, timeout)
+    }
+
+    /// As [`CpuChannel::send_for_buffer`], but with `preload` the buffer starts with the
+    /// contents of `buf` (the packet's input) instead of zeroes. `EINVAL` for more than
+    /// [`BUF_SIZE`] bytes.
+    pub(crate) fn send_with_buffer(
+        &self,
+        dev: &device::Device,
+        r: Regs<'_>,
+        mut pkt: Packet,
+        buf: &mut [u8],
+        preload: bool,
+        timeout: Delta,
+    ) -> Result<u64> {
+        if buf.len() > BUF_SIZE {
+            return Err(EINVAL);
+        }
         let _guard = self.buf.lock();
-        self.clear_buf(out.len())?;
+        if preload {
+            self.write_buf(buf)?;
+        } else {
+            self.clear_buf(buf.len())?;
+        }
         pkt.value = self.buf_addr();
-        pkt.word16 = u32::try_from(out.len()).map_err(|_| EINVAL)?;
+        pkt.word16 = u32::try_from(buf.len()).map_err(|_| EINVAL)?;
         let result = self.send(dev, r, pkt, timeout)?;
-        self.read_buf(out)?;
+        self.read_buf(buf)?;
         Ok(result)
     }
 

@@ -333,6 +333,13 @@ mod pkt {
     pub(super) const LIN_DMA_MEMSET: u32 = 1 << 4;
     /// `LOAD_AND_EXE`: load into the destination (privileged).
     pub(super) const LOAD_AND_EXE_DST: u32 = 1 << 0;
+    /// `WREG_32`: the register, as a byte offset in the issuing engine's 64 KiB block
+    /// (control bits 23:8).
+    pub(super) const fn wreg_offset(ctl: u32) -> u32 {
+        (ctl >> 8) & 0xFFFF
+    }
+    /// `WREG_32`: control bits 7:5, reserved on Gaudi.
+    pub(super) const WREG_RESERVED: u32 = 0x7 << 5;
 }
 
 /// Why the parser refused a CB.
@@ -346,14 +353,27 @@ pub(crate) enum ParseError {
     Privileged { at: usize, op: u32 },
     /// An address the context may not reach (`EFAULT`).
     Address { at: usize, addr: u64 },
+    /// A `WREG_32` to a register users may not write, or of a value they may not write
+    /// there (`EPERM`).
+    Register { at: usize, offset: u32 },
+    /// A message to a monitor register with a value users may not write there, or arming a
+    /// monitor whose payload address the CB did not set (`EFAULT`).
+    Message { at: usize, addr: u64, value: u32 },
+    /// Reserved bits of a packet set (`EINVAL`).
+    Reserved { at: usize, op: u32 },
+    /// No memory for the checks (`ENOMEM`).
+    NoMemory,
 }
 
 impl ParseError {
     fn errno(&self) -> Error {
         match self {
-            ParseError::BadOpcode { .. } | ParseError::Truncated { .. } => EINVAL,
-            ParseError::Privileged { .. } => EPERM,
-            ParseError::Address { .. } => EFAULT,
+            ParseError::BadOpcode { .. }
+            | ParseError::Truncated { .. }
+            | ParseError::Reserved { .. } => EINVAL,
+            ParseError::Privileged { .. } | ParseError::Register { .. } => EPERM,
+            ParseError::Address { .. } | ParseError::Message { .. } => EFAULT,
+            ParseError::NoMemory => ENOMEM,
         }
     }
 }
@@ -373,20 +393,143 @@ fn data_reachable(addr: u64, len: u64) -> bool {
         )
 }
 
-/// Whether a `MSG_LONG` may write `addr`: data memory as above, or a sync object or monitor
-/// of the sync manager (the registers user jobs signal and wait with).
-fn message_reachable(addr: u64) -> bool {
-    if data_reachable(addr, 4) {
-        return true;
-    }
-    // The four sync manager blocks, 0x2_0000 apart: objects and monitors from 0x2000 to 0x8000.
+/// The sync managers' register blocks (0x2_0000 apart, west-south first) and, within one,
+/// where the sync objects and the monitors' registers are.
+mod sm {
+    pub(super) const STRIDE: u64 = 0x2_0000;
+    pub(super) const SOB: u64 = 0x2000;
+    pub(super) const PAY_ADDRL: u64 = 0x4000;
+    pub(super) const PAY_ADDRH: u64 = 0x4800;
+    pub(super) const PAY_DATA: u64 = 0x5000;
+    pub(super) const ARM: u64 = 0x5800;
+    pub(super) const END: u64 = 0x6000;
+    pub(super) const MONITORS: usize = 512;
+}
+
+/// Where `addr` falls in the sync managers: the block and the offset in it.
+fn sm_register(addr: u64) -> Option<(usize, u64)> {
+    let first = u64::from(regs::SM_W_S_SOB_OBJ_0) - sm::SOB;
+    let off = addr.checked_sub(CFG_BASE)?.checked_sub(first)?;
+    let (b, rel) = (off / sm::STRIDE, off % sm::STRIDE);
+    (b < 4 && (sm::SOB..sm::END).contains(&rel) && rel % 4 == 0).then_some((b as usize, rel))
+}
+
+/// Whether `addr` is a sync object of one of the four sync managers.
+fn sync_object(addr: u64) -> bool {
+    sm_register(addr).is_some_and(|(_, rel)| rel < sm::PAY_ADDRL)
+}
+
+/// Whether `addr` is a fence counter's increment register (`CP_FENCEn_RDATA_s`) of a DMA
+/// QMAN: what a monitor may write when it fires, to release a stream waiting on a fence.
+fn fence_rdata(addr: u64) -> bool {
     let Some(off) = addr.checked_sub(CFG_BASE) else {
         return false;
     };
-    (0..4u64).any(|b| {
-        let blk = u64::from(regs::SM_W_S_SOB_OBJ_0) - 0x2000 + b * 0x2_0000;
-        off >= blk + 0x2000 && off < blk + 0x8000
+    (0..2u64).any(|n| {
+        let qm = u64::from(regs::DMA0_QM) + n * u64::from(regs::DMA_STRIDE);
+        (qm + 0x308..qm + 0x358).contains(&off) && off % 4 == 0
     })
+}
+
+/// The high half of the configuration space's addresses: what a write completion's and a
+/// monitor's address must have (users cannot make either leave the register space).
+const CFG_HI: u64 = CFG_BASE >> 32;
+
+/// The monitors whose payload address a CB set (both halves), so that it may arm them.
+struct PayloadsSet {
+    low: [u64; 4 * sm::MONITORS / 64],
+    high: [u64; 4 * sm::MONITORS / 64],
+}
+
+impl PayloadsSet {
+    fn new() -> Self {
+        Self {
+            low: [0; 4 * sm::MONITORS / 64],
+            high: [0; 4 * sm::MONITORS / 64],
+        }
+    }
+
+    fn bit(block: usize, rel: u64, base: u64) -> (usize, u64) {
+        let m = block * sm::MONITORS + ((rel - base) / 4) as usize;
+        (m / 64, 1 << (m % 64))
+    }
+}
+
+/// Checks one message write of `value` to `addr` (a `MSG_LONG`, a `MSG_SHORT` after its base)
+/// as the range registers and protection bits of a real Gaudi would: data memory as for a
+/// `LIN_DMA`, any sync object; a monitor's payload address only to a sync object or a fence
+/// counter in the configuration space; its payload data freely; arming it only after this
+/// CB set its payload address (so that a payload address left over, or reset to 0, is never
+/// used). Anything else is `EFAULT`.
+fn check_message(
+    at: usize,
+    addr: u64,
+    value: u32,
+    set: &mut PayloadsSet,
+) -> core::result::Result<(), ParseError> {
+    if data_reachable(addr, 4) {
+        return Ok(());
+    }
+    let Some((block, rel)) = sm_register(addr) else {
+        return Err(ParseError::Address { at, addr });
+    };
+    let ok = match rel {
+        r if r < sm::PAY_ADDRL => true,
+        r if r < sm::PAY_ADDRH => {
+            let target = (CFG_HI << 32) | u64::from(value);
+            let ok = sync_object(target) || fence_rdata(target);
+            if ok {
+                let (w, b) = PayloadsSet::bit(block, r, sm::PAY_ADDRL);
+                set.low[w] |= b;
+            }
+            ok
+        }
+        r if r < sm::PAY_DATA => {
+            let ok = u64::from(value) == CFG_HI;
+            if ok {
+                let (w, b) = PayloadsSet::bit(block, r, sm::PAY_ADDRH);
+                set.high[w] |= b;
+            }
+            ok
+        }
+        r if r < sm::ARM => true,
+        r => {
+            // ARM (monitor status is not a user's to write: `END` stops below it).
+            let (w, b) = PayloadsSet::bit(block, r, sm::ARM);
+            set.low[w] & set.high[w] & b != 0
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ParseError::Message { at, addr, value })
+    }
+}
+
+/// The sync-manager registers a stream's `MSG_SHORT` bases point at (`queues::Queues::hw_init`
+/// programs them), by base index.
+fn msg_short_base(base: u32) -> u64 {
+    let b = match base {
+        0 => regs::SM_E_N_MON_PAY_ADDRL_0,
+        1 => regs::SM_E_N_SOB_OBJ_0,
+        2 => regs::SM_W_S_MON_PAY_ADDRL_0,
+        _ => regs::SM_W_S_SOB_OBJ_0,
+    };
+    CFG_BASE + u64::from(b)
+}
+
+/// Whether a user `WREG_32` may write `value` to the register at `offset` of its engine's
+/// block. On a Gaudi, protection bits decide; the emulated device has none, so the driver
+/// allows what upstream's rule for Goya allows and what the protection bits leave open on
+/// Gaudi for the DMA engines: the value a write completion writes, and the low half of its
+/// address if that stays on a sync object (the high half, which users cannot write, is the
+/// configuration space's, set by the driver).
+fn wreg_allowed(offset: u32, value: u32) -> bool {
+    match offset {
+        regs::CORE_WR_COMP_WDATA => true,
+        regs::CORE_WR_COMP_ADDR_LO => sync_object((CFG_HI << 32) | u64::from(value)),
+        _ => false,
+    }
 }
 
 /// Checks a user CB, upstream's Gaudi rules plus the address checks that on a real Gaudi the
@@ -395,6 +538,8 @@ fn message_reachable(addr: u64) -> bool {
 pub(crate) fn parse(cb: &[u8]) -> core::result::Result<bool, ParseError> {
     let mut at = 0;
     let mut had_dma = false;
+    let mut payloads =
+        KBox::new(PayloadsSet::new(), GFP_KERNEL).map_err(|_| ParseError::NoMemory)?;
     let u32_at = |o: usize| u32::from_le_bytes([cb[o], cb[o + 1], cb[o + 2], cb[o + 3]]);
     let u64_at = |o: usize| u64::from(u32_at(o)) | (u64::from(u32_at(o + 4)) << 32);
     while at < cb.len() {
@@ -433,10 +578,18 @@ pub(crate) fn parse(cb: &[u8]) -> core::result::Result<bool, ParseError> {
                     }
                 }
             }
-            pkt::MSG_LONG => {
-                let addr = u64_at(at + 8);
-                if !message_reachable(addr) {
-                    return Err(ParseError::Address { at, addr });
+            pkt::MSG_LONG => check_message(at, u64_at(at + 8), word0, &mut payloads)?,
+            pkt::MSG_SHORT => {
+                let addr = msg_short_base((ctl >> 22) & 3) + u64::from(ctl & 0xFFFF);
+                check_message(at, addr, word0, &mut payloads)?;
+            }
+            pkt::WREG_32 => {
+                if ctl & pkt::WREG_RESERVED != 0 {
+                    return Err(ParseError::Reserved { at, op });
+                }
+                let offset = pkt::wreg_offset(ctl);
+                if !wreg_allowed(offset, word0) {
+                    return Err(ParseError::Register { at, offset });
                 }
             }
             _ => {}
@@ -888,6 +1041,129 @@ mod tests {
         );
         assert_eq!(parse(&packet(0xE, 0, &[])).unwrap_err().errno(), EINVAL);
         assert_eq!(parse(&packet(0, 0, &[])).unwrap_err().errno(), EINVAL);
+    }
+
+    #[test]
+    fn parser_lets_users_write_only_their_write_completion() {
+        let wreg = |offset: u32, value: u32, reserved: u32| {
+            let mut v = KVec::new();
+            v.extend_from_slice(&value.to_le_bytes(), GFP_KERNEL)
+                .unwrap();
+            let ctl = (pkt::WREG_32 << 24) | (offset << 8) | reserved;
+            v.extend_from_slice(&ctl.to_le_bytes(), GFP_KERNEL).unwrap();
+            v
+        };
+        let sob = CFG_BASE + u64::from(regs::SM_W_S_SOB_OBJ_0) + 4 * 100;
+        let val = regs::CORE_WR_COMP_WDATA;
+        let lo = regs::CORE_WR_COMP_ADDR_LO;
+        assert_eq!(parse(&wreg(val, 0x8000_0001, 0)), Ok(false));
+        assert_eq!(parse(&wreg(lo, sob as u32, 0)), Ok(false));
+        // A completion address off the sync manager: anything in the configuration space.
+        let prot = (CFG_BASE + u64::from(regs::DMA0_CORE)) as u32;
+        assert_eq!(
+            parse(&wreg(lo, prot, 0)),
+            Err(ParseError::Register { at: 0, offset: lo })
+        );
+        // The high half, and any other register of the block (the core's protection, the
+        // QMAN's queue registers at 0x8000 and up): refused.
+        for offset in [regs::CORE_WR_COMP_ADDR_HI, 0, 0x8000 + 0x4C, 0x7E] {
+            assert_eq!(
+                parse(&wreg(offset, 0, 0)),
+                Err(ParseError::Register { at: 0, offset })
+            );
+            assert_eq!(parse(&wreg(offset, 0, 0)).unwrap_err().errno(), EPERM);
+        }
+        // Reserved control bits.
+        assert_eq!(parse(&wreg(val, 1, 1 << 5)).unwrap_err().errno(), EINVAL);
+        // After an allowed one, a refused one is reported at its own offset.
+        let mut two = wreg(val, 1, 0);
+        two.extend_from_slice(&wreg(0x84, 0, 0), GFP_KERNEL)
+            .unwrap();
+        assert_eq!(
+            parse(&two),
+            Err(ParseError::Register {
+                at: 8,
+                offset: 0x84
+            })
+        );
+    }
+
+    #[test]
+    fn messages_may_not_turn_monitors_into_arbitrary_writes() {
+        let long = |value: u32, addr: u64| packet(pkt::MSG_LONG, value, &[addr]);
+        let short = |value: u32, base: u32, off: u32| {
+            let mut v = KVec::new();
+            v.extend_from_slice(&value.to_le_bytes(), GFP_KERNEL)
+                .unwrap();
+            let ctl = (pkt::MSG_SHORT << 24) | (base << 22) | off;
+            v.extend_from_slice(&ctl.to_le_bytes(), GFP_KERNEL).unwrap();
+            v
+        };
+        let cat = |parts: &[&KVec<u8>]| {
+            let mut v = KVec::new();
+            for p in parts {
+                v.extend_from_slice(p, GFP_KERNEL).unwrap();
+            }
+            v
+        };
+        let blk = CFG_BASE + u64::from(regs::SM_W_S_SOB_OBJ_0) - 0x2000;
+        let mon = 100u64;
+        let addrl = blk + 0x4000 + 4 * mon;
+        let addrh = blk + 0x4800 + 4 * mon;
+        let data = blk + 0x5000 + 4 * mon;
+        let arm = blk + 0x5800 + 4 * mon;
+        let sob = (blk + 0x2000 + 4 * 150) as u32;
+        let fence = (CFG_BASE + u64::from(regs::DMA0_QM) + 0x330) as u32;
+        let hi = (CFG_BASE >> 32) as u32;
+        // A monitor set up and armed in one CB, firing at a sync object or a fence counter.
+        for target in [sob, fence] {
+            let cb = cat(&[
+                &long(target, addrl),
+                &long(hi, addrh),
+                &long(1, data),
+                &long(0x1234, arm),
+            ]);
+            assert_eq!(parse(&cb), Ok(false));
+        }
+        // Payload addresses elsewhere: the DMA core's protection, the MMU, HBM.
+        let core_prot = (CFG_BASE + u64::from(regs::DMA0_CORE) + 0xB8) as u32;
+        assert_eq!(parse(&long(core_prot, addrl)).unwrap_err().errno(), EFAULT);
+        assert_eq!(parse(&long(0, addrh)).unwrap_err().errno(), EFAULT);
+        // Arming what this CB did not point somewhere safe, or only half of it.
+        assert_eq!(parse(&long(0, arm)).unwrap_err().errno(), EFAULT);
+        let half = cat(&[&long(sob, addrl), &long(0, arm)]);
+        assert_eq!(
+            parse(&half),
+            Err(ParseError::Message {
+                at: 16,
+                addr: arm,
+                value: 0
+            })
+        );
+        // Monitor status, and past the monitors: not a user's.
+        assert_eq!(parse(&long(0, blk + 0x6000)).unwrap_err().errno(), EFAULT);
+        // MSG_SHORT: base 3 is the west-south sync objects; base 1's offsets reach past the
+        // east-north manager into DMA0's core, which is refused.
+        assert_eq!(parse(&short(1, 3, 4 * 150)), Ok(false));
+        assert_eq!(parse(&short(0, 1, 0xE084)).unwrap_err().errno(), EFAULT);
+        assert_eq!(parse(&short(1, 0, 0xC084)).unwrap_err().errno(), EFAULT);
+        // A write completion may go to a sync object only.
+        assert_eq!(
+            parse(&packet_wreg(regs::CORE_WR_COMP_ADDR_LO, addrl as u32)),
+            Err(ParseError::Register {
+                at: 0,
+                offset: regs::CORE_WR_COMP_ADDR_LO
+            })
+        );
+    }
+
+    fn packet_wreg(offset: u32, value: u32) -> KVec<u8> {
+        let mut v = KVec::new();
+        v.extend_from_slice(&value.to_le_bytes(), GFP_KERNEL)
+            .unwrap();
+        let ctl = (pkt::WREG_32 << 24) | (offset << 8);
+        v.extend_from_slice(&ctl.to_le_bytes(), GFP_KERNEL).unwrap();
+        v
     }
 
     #[test]

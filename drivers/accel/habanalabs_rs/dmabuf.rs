@@ -4,24 +4,27 @@
 //!
 //! On Gaudi, user space addresses HBM physically, so an export names a physical range: page
 //! aligned, inside user HBM and inside the part of HBM the HBM BAR exposes (the BAR's window
-//! starts at HBM address 0). Importers reach it peer to peer through that BAR: mapping the
-//! dma-buf for an importing device maps BAR ranges for it (`dma_map_resource`), split to the
-//! importer's largest DMA segment. An importer that does not accept peer-to-peer addresses,
-//! or that sits where PCI peer-to-peer cannot reach the Gaudi, is refused at attach (`EPERM`).
+//! starts at HBM address 0). Importers reach it peer to peer through that BAR: the kernel
+//! crate's [`BarExports`] maps the range for the importing device (PCI bus addresses, or
+//! addresses through the host bridge), split to the importer's largest DMA segment. An
+//! importer that does not accept peer-to-peer addresses, or that sits where PCI peer-to-peer
+//! cannot reach the Gaudi, is refused at attach (`EPERM`).
 //!
 //! The exported buffer keeps the compute context's file open, and so the accel device and
-//! this module, for as long as it exists. If the Gaudi is unbound meanwhile, new mappings
-//! fail (`ENODEV`); existing ones point at a BAR whose device was reset.
+//! this module, for as long as it exists. When the Gaudi is unbound, its exports are revoked
+//! first: importers that can be revoked are told to unmap and are waited for, new
+//! attachments and mappings fail (`ENODEV`); importers that pin without a way to be revoked
+//! keep their mapping until they let go, which the unbind reports.
 
 use crate::bars::HBM_BAR;
 use crate::gaudi::Gaudi;
 use crate::info::map;
-use crate::node::{HlDrm, HlFile};
+use crate::node::HlFile;
 use kernel::{
-    dma::DataDirection,
-    dma_buf::{self, Attachment, DmaSgTable, Exporter},
+    dma_buf::{self, Attachment, BarExports, Exporter},
     drm, fs,
     page::PAGE_SIZE,
+    pci,
     prelude::*,
     sync::aref::ARef,
 };
@@ -65,78 +68,58 @@ pub(crate) fn check(
     Ok(addr)
 }
 
-/// An exported range of HBM.
+/// The driver's data of an exported range of HBM.
 pub(crate) struct HbmExport {
     /// The compute context's open file: the device cannot go away under an importer.
     _file: ARef<fs::File>,
-    /// The accel device, to reach the bound Gaudi when mapping.
-    drm: ARef<drm::Device<HlDrm, drm::Ioctl>>,
-    /// Offset of the range in the HBM BAR.
-    bar_offset: u64,
-    /// Its size.
-    size: u64,
-}
-
-impl HbmExport {
-    /// Runs `f` with the Gaudi, if it is still bound.
-    fn with_gaudi<R>(&self, f: impl FnOnce(&Gaudi<'_>) -> Result<R>) -> Result<R> {
-        let guard = self.drm.registration_guard().ok_or(ENODEV)?;
-        guard.registration_data_with(|g| f(g.0))
-    }
+    /// The Gaudi, to check importers' paths to it and to log.
+    pdev: ARef<pci::Device>,
 }
 
 #[vtable]
 impl Exporter for HbmExport {
     fn attach(&self, a: &Attachment) -> Result {
-        self.with_gaudi(|g| {
-            if !a.peer2peer() {
+        let pdev: &pci::Device = &self.pdev;
+        if !a.peer2peer() {
+            dev_dbg!(
+                pdev,
+                "dma-buf: importer does not take peer-to-peer memory\n"
+            );
+            return Err(EPERM);
+        }
+        match a.p2p_distance(pdev) {
+            Some(d) => {
                 dev_dbg!(
-                    g.bound(),
-                    "dma-buf: importer does not take peer-to-peer memory\n"
+                    pdev,
+                    "dma-buf: importer at P2P distance {}{}\n",
+                    d,
+                    if a.revocable() {
+                        ""
+                    } else {
+                        ", cannot be revoked"
+                    }
                 );
-                return Err(EPERM);
+                Ok(())
             }
-            match a.p2p_distance(g.pdev()) {
-                Some(d) => {
-                    dev_dbg!(g.bound(), "dma-buf: importer at P2P distance {}\n", d);
-                    Ok(())
-                }
-                None => {
-                    dev_dbg!(
-                        g.bound(),
-                        "dma-buf: the importer cannot reach the HBM BAR\n"
-                    );
-                    Err(EPERM)
-                }
+            None => {
+                dev_dbg!(pdev, "dma-buf: the importer cannot reach the HBM BAR\n");
+                Err(EPERM)
             }
-        })
+        }
     }
+}
 
-    fn map(&self, a: &Attachment, dir: DataDirection) -> Result<DmaSgTable> {
-        self.with_gaudi(|g| {
-            let segs = dma_buf::segments(self.bar_offset, self.size, a.max_segment_size())
-                .inspect_err(|_| {
-                    dev_dbg!(g.bound(), "dma-buf: importer's DMA segments below a page\n")
-                })?;
-            let mut maps = KVec::with_capacity(segs.len(), GFP_KERNEL)?;
-            for (off, len) in segs.iter().copied() {
-                let m = a
-                    .map_bar(g.pci_bound(), HBM_BAR, off, len, dir)
-                    .inspect_err(|e| {
-                        dev_err!(g.bound(), "dma-buf: cannot map the HBM BAR: {:?}\n", e)
-                    })?;
-                maps.push(m, GFP_KERNEL)?;
-            }
-            DmaSgTable::new(maps)
-        })
-    }
+/// Offers the HBM BAR for export; revoked when the device unbinds (or the result is dropped).
+pub(crate) fn bar_exports(
+    pdev: &pci::Device<kernel::device::Bound>,
+) -> Result<kernel::devres::Devres<BarExports>> {
+    BarExports::new(pdev, HBM_BAR)
 }
 
 /// The export ioctl's work: checks, then exports; returns the new descriptor.
 pub(crate) fn export(
     gaudi: &Gaudi<'_>,
     file: &drm::File<HlFile>,
-    drm: &drm::Device<HlDrm, drm::Registered>,
     (addr, size, offset): (u64, u64, u64),
     flags: u32,
 ) -> Result<u32> {
@@ -162,14 +145,18 @@ pub(crate) fn export(
         );
         return Err(EINVAL);
     }
-    let size_usize = usize::try_from(size).map_err(|_| EINVAL)?;
     let data = HbmExport {
         _file: file.file().into(),
-        drm: drm.as_ioctl().into(),
-        bar_offset,
-        size,
+        pdev: gaudi.pdev().into(),
     };
-    dma_buf::export_fd(data, size_usize, flags)
+    let exports = gaudi.hbm_exports.lock();
+    let exports = exports
+        .as_ref()
+        .ok_or(ENODEV)?
+        .access(gaudi.bound())
+        .inspect_err(|_| dev_dbg!(d, "EXPORT_DMABUF_FD: the device is going away\n"))?;
+    exports
+        .export_fd(data, &[(bar_offset, size)], flags)
         .inspect_err(|e| dev_err!(d, "EXPORT_DMABUF_FD: export failed: {:?}\n", e))
 }
 

@@ -20,7 +20,9 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::str::CString;
 use kernel::{
     device,
+    devres::Devres,
     dma::Coherent,
+    dma_buf::BarExports,
     io::Io,
     irq, new_mutex, pci,
     prelude::*,
@@ -96,6 +98,9 @@ const KJOB_TIMEOUT: Delta = Delta::from_secs(1);
 const QUEUE_TEST_TIMEOUT: Delta = Delta::from_secs(1);
 /// `MSG_LONG` with the engine, register and message barriers (the layout is `MSG_PROT`'s).
 const MSG_LONG_ALL_BARRIERS: u32 = 0xE300_0000;
+/// A sync object write that adds 1 (the increment mode bit and the value), the value the
+/// DMA engines' write completions write.
+const WR_COMP_ADD_1: u32 = 0x8000_0001;
 /// The ASID engines run user work under.
 pub(crate) const USER_ASID: u32 = 1;
 
@@ -146,7 +151,6 @@ pub(crate) struct Stats {
 #[pin_data(PinnedDrop)]
 pub(crate) struct Gaudi<'bound> {
     pdev: &'bound pci::Device,
-    pci_bound: &'bound pci::Device<device::Bound>,
     bound: &'bound device::Device<device::Bound>,
     sram: pci::Bar<'bound>,
     cfg: CfgBar<'bound>,
@@ -159,7 +163,11 @@ pub(crate) struct Gaudi<'bound> {
     info: KBox<[u8; info_layout::SIZE]>,
     preboot_version: [u8; VERSION_LEN],
     uboot_version: [u8; VERSION_LEN],
-    max_power: u64,
+    /// The power limit given to the firmware (mW) at bring-up and after every reset; set by
+    /// the card type, then by `max_power` in sysfs.
+    max_power: AtomicU64,
+    /// The MME clock given to the firmware (Hz) likewise; set by `clk_max_freq_mhz`.
+    mme_freq_hz: AtomicU64,
     /// Whether the CPU-CP queues were set up (so the firmware can be told to stop).
     queues_up: bool,
     /// Counters the ioctls report.
@@ -177,6 +185,9 @@ pub(crate) struct Gaudi<'bound> {
     /// Held while a reset runs, so that two do not overlap.
     #[pin]
     pub(crate) resetting: Mutex<()>,
+    /// The HBM BAR as offered to dma-buf importers; taken (and so revoked) by the unbind.
+    #[pin]
+    pub(crate) hbm_exports: Mutex<Option<Devres<BarExports>>>,
 }
 
 impl<'bound> Gaudi<'bound> {
@@ -214,12 +225,12 @@ impl<'bound> Gaudi<'bound> {
         let queues = Queues::new(pdev.as_ref())?;
         let kjob = Coherent::<u32>::zeroed_slice(pdev.as_ref(), KJOB_WORDS, GFP_KERNEL)?;
         let watchdog = Watchdog::new()?;
+        let hbm_exports = crate::dmabuf::bar_exports(pdev)
+            .inspect_err(|e| dev_err!(dev, "cannot offer the HBM BAR peer to peer: {:?}\n", e))?;
         let bound: &'bound device::Device<device::Bound> = pdev.as_ref();
-        let pci_bound: &'bound pci::Device<device::Bound> = pdev;
         let pdev: &'bound pci::Device = pdev;
         Ok(try_pin_init!(Self {
             pdev,
-            pci_bound,
             bound,
             sram,
             cfg,
@@ -230,7 +241,8 @@ impl<'bound> Gaudi<'bound> {
             info,
             preboot_version,
             uboot_version: [0; VERSION_LEN],
-            max_power: MAX_POWER_PCI,
+            max_power: AtomicU64::new(MAX_POWER_PCI),
+            mme_freq_hz: AtomicU64::new(MME_FREQ_HZ),
             queues_up: false,
             stats: Stats {
                 hard_resets: AtomicU64::new(0),
@@ -248,6 +260,7 @@ impl<'bound> Gaudi<'bound> {
             kjob,
             watchdog,
             resetting <- new_mutex!(()),
+            hbm_exports <- new_mutex!(Some(hbm_exports)),
         }? Error)
         .pin_chain(|this| {
             // SAFETY: `pin_chain` runs on the fully initialised, pinned value. Nothing is moved
@@ -266,11 +279,6 @@ impl<'bound> Gaudi<'bound> {
     /// The PCI device.
     pub(crate) fn pdev(&self) -> &'bound pci::Device {
         self.pdev
-    }
-
-    /// The PCI device, bound to this driver for as long as `self` lives.
-    pub(crate) fn pci_bound(&self) -> &'bound pci::Device<device::Bound> {
-        self.pci_bound
     }
 
     /// The device, bound to this driver for as long as `self` lives.
@@ -341,13 +349,13 @@ impl<'bound> Gaudi<'bound> {
             .inspect_err(|_| dev_err!(dev, "firmware refused ENABLE_PCI_ACCESS\n"))?;
         let set_mme = Packet {
             word16: MME_PLL,
-            ..Packet::new(op::FREQUENCY_SET, MME_FREQ_HZ)
+            ..Packet::new(op::FREQUENCY_SET, self.mme_freq_hz.load(Ordering::Relaxed))
         };
         if let Err(e) = self.send_fw(set_mme, cpucp::MSG_TIMEOUT) {
             dev_warn!(dev, "cannot set the MME clock: {:?}\n", e);
         }
         if let Err(e) = self.send_fw(
-            Packet::new(op::MAX_POWER_SET, self.max_power),
+            Packet::new(op::MAX_POWER_SET, self.max_power.load(Ordering::Relaxed)),
             cpucp::MSG_TIMEOUT,
         ) {
             dev_warn!(dev, "cannot set the maximum power: {:?}\n", e);
@@ -398,8 +406,7 @@ impl<'bound> Gaudi<'bound> {
             let sob = regs::CFG_BASE + u64::from(regs::SM_E_N_SOB_OBJ_0) + 4 * u64::from(n);
             r.wr(core + regs::CORE_WR_COMP_ADDR_LO, sob as u32);
             r.wr(core + regs::CORE_WR_COMP_ADDR_HI, (sob >> 32) as u32);
-            // Add 1.
-            r.wr(core + regs::CORE_WR_COMP_WDATA, 0x8000_0001);
+            r.wr(core + regs::CORE_WR_COMP_WDATA, WR_COMP_ADD_1);
             r.wr(regs::DMA0_QM + n * regs::DMA_STRIDE + regs::QM_ARB_CFG_0, 0);
         }
     }
@@ -482,6 +489,25 @@ impl<'bound> Gaudi<'bound> {
                 uapi::GAUDI_FIRST_AVAILABLE_W_S_MONITOR,
             ),
         ];
+        // The write completions of the DMA engines, which user jobs may redirect (to sync
+        // objects) and change the value of, start where the driver set them.
+        for n in 0..DMA_ENGINES {
+            let core = regs::DMA0_CORE + n * regs::DMA_STRIDE;
+            let sob = regs::CFG_BASE + u64::from(regs::SM_E_N_SOB_OBJ_0) + 4 * u64::from(n);
+            for (reg, value) in [
+                (regs::CORE_WR_COMP_ADDR_LO, sob as u32),
+                (regs::CORE_WR_COMP_WDATA, WR_COMP_ADD_1),
+            ] {
+                let mut p = [0u8; 16];
+                queues::put_msg_prot(
+                    &mut p,
+                    MSG_LONG_ALL_BARRIERS,
+                    value,
+                    regs::CFG_BASE + u64::from(core + reg),
+                );
+                batch.extend_from_slice(&p, GFP_KERNEL)?;
+            }
+        }
         for (blk, first_sob, first_mon) in blocks {
             let sobs = (first_sob..2048).map(|i| blk + 0x2000 + 4 * i);
             let mons = (first_mon..512).map(|i| blk + 0x6000 + 4 * i);
@@ -652,7 +678,7 @@ impl<'bound> Gaudi<'bound> {
                 return Err(EFAULT);
             }
         }
-        self.max_power = if self.info_u32(info_layout::CARD_TYPE) == 1 {
+        *self.max_power.get_mut() = if self.info_u32(info_layout::CARD_TYPE) == 1 {
             MAX_POWER_PMC
         } else {
             MAX_POWER_PCI
@@ -734,7 +760,25 @@ impl<'bound> Gaudi<'bound> {
 
     /// Maximum power the driver set, in mW.
     pub(crate) fn max_power(&self) -> u64 {
-        self.max_power
+        self.max_power.load(Ordering::Relaxed)
+    }
+
+    /// Sets the power limit (mW): sent to the firmware now and after every reset.
+    pub(crate) fn set_max_power(&self, mw: u64) -> Result<u64> {
+        self.max_power.store(mw, Ordering::Relaxed);
+        self.send(Packet::new(op::MAX_POWER_SET, mw), cpucp::MSG_TIMEOUT)
+    }
+
+    /// Sets the MME clock (Hz): sent to the firmware now and after every reset.
+    pub(crate) fn set_mme_freq(&self, hz: u64) -> Result<u64> {
+        self.mme_freq_hz.store(hz, Ordering::Relaxed);
+        self.send(
+            Packet {
+                word16: MME_PLL,
+                ..Packet::new(op::FREQUENCY_SET, hz)
+            },
+            cpucp::MSG_TIMEOUT,
+        )
     }
 
     /// Sends a packet to the device CPU.
@@ -764,6 +808,22 @@ impl<'bound> Gaudi<'bound> {
         }
         self.cpu
             .send_for_buffer(self.dev(), self.regs(), pkt, out, timeout)
+    }
+
+    /// Sends a packet with input and output in the reply buffer (see
+    /// [`CpuChannel::send_with_buffer`]).
+    pub(crate) fn send_with_buffer(
+        &self,
+        pkt: Packet,
+        buf: &mut [u8],
+        preload: bool,
+        timeout: Delta,
+    ) -> Result<u64> {
+        if self.stats.in_reset.load(Ordering::Relaxed) {
+            return Err(EBUSY);
+        }
+        self.cpu
+            .send_with_buffer(self.dev(), self.regs(), pkt, buf, preload, timeout)
     }
 
     /// Whether the device CPU stopped answering.
@@ -861,6 +921,7 @@ impl Gaudi<'_> {
             Action::Reset => {
                 dev_err!(dev, "event {} calls for a hard reset\n", kind);
                 self.stats.needs_reset.store(true, Ordering::Relaxed);
+                self.notify(crate::notify::reset_event_bits(kind));
                 self.request_reset();
             }
             Action::Unmask if self.stats.in_reset.load(Ordering::Relaxed) => {

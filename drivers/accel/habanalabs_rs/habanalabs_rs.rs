@@ -20,6 +20,7 @@ use kernel::{
     time::{delay::fsleep, Delta, Instant, Monotonic},
 };
 
+mod attest;
 mod bars;
 mod boot;
 mod cb;
@@ -30,10 +31,12 @@ mod elbi;
 mod events;
 mod gaudi;
 mod hwmon;
+mod idle;
 mod info;
 mod memory;
 mod mmu;
 mod node;
+mod notify;
 mod queues;
 mod regs;
 mod reset;
@@ -182,6 +185,7 @@ impl pci::Driver for HlDriver {
                 revision: pdev.revision_id(),
                 orphans <- kernel::new_mutex!(KVec::new()),
                 cs_timeout <- kernel::new_mutex!(None),
+                notifier <- kernel::new_mutex!(notify::Notifier::default()),
             });
             let unregistered = drm::UnregisteredDevice::<HlDrm>::new(pdev, shared)?;
             let pdev_plain: &'bound pci::Device = pdev;
@@ -266,6 +270,9 @@ impl pci::Driver for HlDriver {
             g.stats.needs_reset.store(true, Ordering::Relaxed);
         }
         g.watchdog.stop();
+        // Importers of exported HBM let go of the BAR before the device is torn down.
+        let exports = g.hbm_exports.lock().take();
+        drop(exports);
         let aborted = g.abort_all(None);
         if aborted > 0 {
             dev_warn!(

@@ -49,6 +49,9 @@ const MAX_DCORES: u32 = 8;
 const DC_POWER_PCI: u64 = 60_000;
 /// Size of `struct cpucp_hbm_row_info`, what DRAM_REPLACED_ROWS returns.
 const HBM_ROW_INFO_SIZE: usize = 8;
+/// The buffer sizes ENGINE_STATUS takes (`SZ_1K` to `HL_ENGINES_DATA_MAX_SIZE`).
+const ENGINE_STATUS_MIN: u32 = 1024;
+const ENGINE_STATUS_MAX: u32 = 1 << 20;
 /// `CPUCP_POWER_INPUT`, the power sensor attribute INFO reads.
 const POWER_INPUT_ATTR: u32 = 8;
 
@@ -479,16 +482,109 @@ pub(crate) fn ioctl(
             a.put(0, &n);
             copy_out(d, args, &a)
         }
-        uapi::HL_INFO_HW_IDLE
-        | uapi::HL_INFO_SECURED_ATTESTATION
-        | uapi::HL_INFO_REGISTER_EVENTFD
-        | uapi::HL_INFO_UNREGISTER_EVENTFD
-        | uapi::HL_INFO_GET_EVENTS
-        | uapi::HL_INFO_ENGINE_STATUS
-        | uapi::HL_INFO_FW_GENERIC_REQ
-        | uapi::HL_INFO_DEV_SIGNED => {
-            dev_dbg!(d, "INFO {}: not implemented by this driver yet\n", args.op);
-            Err(EOPNOTSUPP)
+        uapi::HL_INFO_HW_IDLE => {
+            let (idle, mask) = crate::idle::check(g.0.regs(), None)?;
+            let mut a = Answer::new::<uapi::hl_info_hw_idle>()?;
+            let mut ext = [0u64; 4];
+            ext[0] = mask;
+            put!(
+                a,
+                uapi::hl_info_hw_idle,
+                is_idle = u32::from(idle),
+                busy_engines_mask = mask as u32,
+                busy_engines_mask_ext = ext,
+            );
+            copy_out(d, args, &a)
+        }
+        uapi::HL_INFO_ENGINE_STATUS => {
+            let size = args.return_size;
+            if args.return_pointer == 0 || !(ENGINE_STATUS_MIN..=ENGINE_STATUS_MAX).contains(&size)
+            {
+                dev_dbg!(d, "INFO ENGINE_STATUS: buffer of {} bytes\n", size);
+                return Err(EINVAL);
+            }
+            let mut text = crate::idle::StatusText::new(size as usize)?;
+            crate::idle::check(g.0.regs(), Some(&mut text))?;
+            if text.actual > size as usize {
+                dev_dbg!(
+                    d,
+                    "INFO ENGINE_STATUS: {} bytes needed, {} given\n",
+                    text.actual,
+                    size
+                );
+                return Err(ENOMEM);
+            }
+            args.__bindgen_anon_1.user_buffer_actual_size = text.actual as u32;
+            let mut v = KVec::new();
+            v.extend_from_slice(&text.bytes()[..text.actual], GFP_KERNEL)?;
+            let a = Answer(v);
+            copy_out(d, args, &a)
+        }
+        uapi::HL_INFO_SECURED_ATTESTATION | uapi::HL_INFO_DEV_SIGNED => {
+            if args.return_pointer == 0 || args.return_size == 0 {
+                dev_dbg!(d, "INFO {}: no return buffer\n", args.op);
+                return Err(EINVAL);
+            }
+            let signed = args.op == uapi::HL_INFO_DEV_SIGNED;
+            let v = crate::attest::query(g, signed, arg).inspect_err(|e| {
+                dev_dbg!(d, "INFO {}: the firmware refused: {:?}\n", args.op, e)
+            })?;
+            copy_out(d, args, &Answer(v))
+        }
+        uapi::HL_INFO_FW_GENERIC_REQ => {
+            let size = args.return_size;
+            let input = crate::attest::check_generic(arg, size).map_err(|e| {
+                dev_dbg!(
+                    d,
+                    "INFO FW_GENERIC_REQ: {:?} (request {}, {} bytes)\n",
+                    e,
+                    arg,
+                    size
+                );
+                e.errno()
+            })?;
+            let mut buf = KVec::new();
+            buf.resize(size as usize, 0u8, GFP_KERNEL)?;
+            let ptr = usize::try_from(args.return_pointer).map_err(|_| EFAULT)?;
+            if input {
+                UserSlice::new(UserPtr::from_addr(ptr), buf.len())
+                    .reader()
+                    .read_slice(&mut buf)
+                    .map_err(|_| EFAULT)?;
+            }
+            let n = crate::attest::generic(g, arg, &mut buf, input)?;
+            UserSlice::new(UserPtr::from_addr(ptr), n)
+                .writer()
+                .write_slice(&buf[..n])
+                .map_err(|_| EFAULT)?;
+            Ok(0)
+        }
+        uapi::HL_INFO_REGISTER_EVENTFD => {
+            // SAFETY: as for `arg` above.
+            let fd = unsafe { args.__bindgen_anon_1.eventfd } as i32;
+            shared.notifier.lock().register(fd).inspect_err(|e| {
+                dev_dbg!(d, "INFO REGISTER_EVENTFD: descriptor {}: {:?}\n", fd, e)
+            })?;
+            Ok(0)
+        }
+        uapi::HL_INFO_UNREGISTER_EVENTFD => {
+            shared
+                .notifier
+                .lock()
+                .unregister()
+                .inspect_err(|_| dev_dbg!(d, "INFO UNREGISTER_EVENTFD: none registered\n"))?;
+            Ok(0)
+        }
+        uapi::HL_INFO_GET_EVENTS => {
+            if args.return_pointer == 0 || args.return_size < 8 {
+                dev_dbg!(d, "INFO GET_EVENTS: buffer of {} bytes\n", args.return_size);
+                return Err(EINVAL);
+            }
+            // Cleared here, even if the copy below faults, as upstream.
+            let events = shared.notifier.lock().take();
+            let mut a = Answer::of_size(8)?;
+            a.put(0, &events);
+            copy_out(d, args, &a)
         }
         other => {
             dev_dbg!(d, "INFO: invalid opcode {}\n", other);

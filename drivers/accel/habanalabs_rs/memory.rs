@@ -55,7 +55,7 @@ pub(crate) fn device_pages(segments: &[(u64, u64)]) -> Result<(PageSize, KVec<u6
 
 /// The `DRM_IOCTL_HL_MEMORY` handler.
 pub(crate) fn ioctl(
-    dev: &drm::Device<HlDrm, drm::Registered>,
+    _dev: &drm::Device<HlDrm, drm::Registered>,
     g: &GaudiRef<'_>,
     args: &mut uapi::hl_mem_args,
     file: &drm::File<HlFile>,
@@ -124,8 +124,7 @@ pub(crate) fn ioctl(
         uapi::HL_MEM_OP_EXPORT_DMABUF_FD => {
             // SAFETY: as above.
             let e = unsafe { inp.__bindgen_anon_1.export_dmabuf_fd };
-            let res =
-                crate::dmabuf::export(gaudi, file, dev, (e.addr, e.mem_size, e.offset), inp.flags);
+            let res = crate::dmabuf::export(gaudi, file, (e.addr, e.mem_size, e.offset), inp.flags);
             // As upstream: the arguments come back zeroed with the descriptor, -EBADF on
             // failure.
             *args = pin_init::zeroed();

@@ -70,6 +70,9 @@ pub(crate) struct Shared {
     /// The first CS timeout since the last open: CLOCK_MONOTONIC ns and sequence number.
     #[pin]
     pub(crate) cs_timeout: Mutex<Option<(i64, u64)>>,
+    /// The open compute file's eventfd and pending events.
+    #[pin]
+    pub(crate) notifier: Mutex<crate::notify::Notifier>,
 }
 
 /// The DRM driver.
@@ -157,8 +160,9 @@ impl drm::file::DriverFile for HlFile {
             };
             open.ctx_active = true;
             open.open_counter += 1;
-            // Error capture starts afresh with each open, as upstream's.
+            // Error capture and events start afresh with each open, as upstream's.
             *shared.cs_timeout.lock() = None;
+            shared.notifier.lock().opened();
             let now = Instant::<Monotonic>::now();
             open.last_open = Some(now);
             open.last_open_ns = now.as_nanos();
@@ -255,6 +259,7 @@ impl drm::file::DriverFile for HlFile {
 
 /// Gives a context's ASID back and marks the compute context closed.
 fn release_ctx(shared: &Shared, asid: u32) {
+    shared.notifier.lock().closed();
     let mut open = shared.open.lock();
     open.asids &= !(1 << asid);
     open.ctx_active = false;

@@ -18,6 +18,7 @@
 use crate::cpucp::{self, op, Packet};
 use crate::gaudi::Gaudi;
 use crate::node::{HlDrm, Shared};
+use crate::notify::bits;
 use core::sync::atomic::Ordering;
 use kernel::{
     bindings, drm, impl_has_delayed_work, new_delayed_work, new_mutex,
@@ -101,7 +102,7 @@ impl Watchdog {
     }
 
     /// The registered device, while it is.
-    fn device(&self) -> Option<ARef<drm::Device<HlDrm, drm::Ioctl>>> {
+    pub(crate) fn device(&self) -> Option<ARef<drm::Device<HlDrm, drm::Ioctl>>> {
         self.drm.lock().clone()
     }
 
@@ -196,10 +197,14 @@ impl Gaudi<'_> {
             // The first timeout since the file was opened is kept for INFO, as upstream.
             let shared: &Shared = drm;
             let mut cap = shared.cs_timeout.lock();
-            if cap.is_none() {
+            let first = cap.is_none();
+            if first {
                 *cap = Some((Instant::<Monotonic>::now().as_nanos(), fence.seq));
             }
             drop(cap);
+            // As upstream: the first timeout is reported as such, every one as a reset.
+            let cs = if first { bits::CS_TIMEOUT } else { 0 };
+            shared.notifier.lock().send(cs | bits::DEVICE_RESET);
             dev_err!(
                 self.bound(),
                 "command submission {} did not finish in {} s; resetting the device\n",
@@ -233,8 +238,17 @@ impl Gaudi<'_> {
                     "device heartbeat failed ({:?}); resetting the device\n",
                     res
                 );
+                self.notify(bits::DEVICE_RESET | bits::DEVICE_UNAVAILABLE | bits::CRITICAL_FW_ERR);
                 self.reset(None);
             }
+        }
+    }
+
+    /// Tells the open compute file, if any, of device events (`HL_NOTIFIER_EVENT_*` bits).
+    pub(crate) fn notify(&self, mask: u64) {
+        if let Some(drm) = self.watchdog.device() {
+            let shared: &Shared = &drm;
+            shared.notifier.lock().send(mask);
         }
     }
 

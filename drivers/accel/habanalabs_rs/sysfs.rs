@@ -5,8 +5,14 @@
 //! They live in the PCI device's directory (`/sys/class/accel/accelN/device/`), with upstream's
 //! names and formats: firmware versions from the device CPU's description, the device type,
 //! its status, the reset count, the PCI address, the module ID and, asked of the device CPU at
-//! each read, the maximum power and the MME clock. The attributes upstream makes writable
-//! (`max_power`, `clk_max_freq_mhz`) and its reset triggers are read-only or absent here.
+//! each read, the maximum power and the MME clock.
+//!
+//! Writable, as upstream's on Gaudi: `max_power` (mW) and `clk_max_freq_mhz` (the MME clock)
+//! are sent to the firmware and kept, to be sent again after every reset (`ENODEV` while the
+//! device is not operational; a firmware error is logged, the write still succeeds, as
+//! upstream); `hard_reset` (write-only) takes any number and resets the device in the
+//! background. A written number is read as `kstrtoull()` with base 0 reads it; anything else
+//! is `EINVAL`. (`soft_reset` does not exist on Gaudi.)
 
 use crate::cpucp::{self, op, Packet};
 use crate::gaudi::{info_layout, BStrDisplay, Gaudi, MME_PLL};
@@ -37,7 +43,49 @@ impl attr::Show for Gaudi<'_> {
         c"infineon_ver",
         c"clk_max_freq_mhz",
         c"clk_cur_freq_mhz",
+        c"hard_reset",
     ];
+
+    fn mode(index: usize) -> u16 {
+        match Self::NAMES.get(index).map(|n| n.to_bytes()) {
+            Some(b"hard_reset") => 0o200,
+            Some(b"max_power" | b"clk_max_freq_mhz") => 0o644,
+            _ => 0o444,
+        }
+    }
+
+    fn store(&self, index: usize, input: &[u8]) -> Result {
+        let name = Self::NAMES.get(index).ok_or(EINVAL)?.to_bytes();
+        let dev = self.bound();
+        if name != b"hard_reset" && !self.operational() {
+            return Err(ENODEV);
+        }
+        let v = attr::parse_u64(input).map_err(|_| EINVAL)?;
+        match name {
+            b"hard_reset" => {
+                dev_info!(dev, "hard reset requested through sysfs\n");
+                self.request_reset();
+            }
+            b"max_power" => {
+                if let Err(e) = self.set_max_power(v) {
+                    dev_err!(
+                        dev,
+                        "firmware refused a maximum power of {} mW: {:?}\n",
+                        v,
+                        e
+                    );
+                }
+            }
+            b"clk_max_freq_mhz" => {
+                let hz = v.saturating_mul(1_000_000);
+                if let Err(e) = self.set_mme_freq(hz) {
+                    dev_err!(dev, "firmware refused an MME clock of {} MHz: {:?}\n", v, e);
+                }
+            }
+            _ => return Err(EACCES),
+        }
+        Ok(())
+    }
 
     fn show(&self, index: usize, out: &mut attr::Buffer<'_>) -> Result {
         let ver = |off| BStrDisplay(self.info_str(off, info_layout::VERSION_LEN));
@@ -98,5 +146,51 @@ impl attr::Show for Gaudi<'_> {
             _ => return Err(EINVAL),
         };
         r.map_err(|_| EINVAL)
+    }
+}
+
+#[kunit_tests(habanalabs_rs_sysfs)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_numbers_read_as_kstrtoull_base_0() {
+        assert_eq!(attr::parse_u64(b"150000\n"), Ok(150000));
+        assert_eq!(attr::parse_u64(b"0x10"), Ok(16));
+        assert_eq!(attr::parse_u64(b"010"), Ok(8));
+        assert_eq!(attr::parse_u64(b"0"), Ok(0));
+        assert_eq!(attr::parse_u64(b"+7\n"), Ok(7));
+        assert_eq!(attr::parse_u64(b"18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(attr::parse_u64(b"18446744073709551616"), Err(ERANGE));
+        for bad in [
+            &b""[..],
+            b"\n",
+            b"-1",
+            b"12a",
+            b"0x",
+            b"08",
+            b"1\n\n",
+            b" 1",
+            b"++1",
+            b"+",
+        ] {
+            assert_eq!(attr::parse_u64(bad), Err(EINVAL));
+        }
+    }
+
+    #[test]
+    fn only_upstreams_writable_attributes_take_writes() {
+        let mode = |n: &CStr| {
+            let i = <Gaudi<'_> as attr::Show>::NAMES
+                .iter()
+                .position(|x| *x == n)
+                .unwrap();
+            <Gaudi<'_> as attr::Show>::mode(i)
+        };
+        assert_eq!(mode(c"hard_reset"), 0o200);
+        assert_eq!(mode(c"max_power"), 0o644);
+        assert_eq!(mode(c"clk_max_freq_mhz"), 0o644);
+        assert_eq!(mode(c"status"), 0o444);
+        assert_eq!(mode(c"clk_cur_freq_mhz"), 0o444);
     }
 }

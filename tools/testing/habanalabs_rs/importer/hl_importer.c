@@ -8,8 +8,11 @@
  * the buffer before mapping. This module does the same on behalf of a PCI device the test
  * names (a second emulated Gaudi behind the same PCIe switch plays the NIC), and hands the
  * DMA addresses it got to user space, which has that device read them (through the model's
- * control channel) and compares the bytes. Two more modes check refusals: an importer that
- * does not accept peer-to-peer memory, and one whose device has no PCI path to the exporter.
+ * control channel) and compares the bytes. A third way is irdma's: pinned, but revocable (told
+ * to, it unmaps and unpins). Two more modes check refusals: an importer that does not accept
+ * peer-to-peer memory, and one whose device has no PCI path to the exporter. An import may
+ * lower the importing device's DMA segment limit while it maps, as a NIC with small segments
+ * would have it, so that the exporter's splitting shows.
  *
  * One import per open file; closing the file releases it.
  */
@@ -32,6 +35,8 @@ struct hli_file {
 	struct pci_dev *pdev;
 	bool pinned;
 	unsigned int revoked;
+	unsigned int mode;
+	unsigned int seg_limit;
 };
 
 static struct miscdevice hli_misc;
@@ -49,9 +54,26 @@ static void hli_invalidate(struct dma_buf_attachment *attach)
 	f->revoked++;
 }
 
+/* Revoked while pinned: unmap and unpin, as RDMA's revocable pinned imports do. */
+static void hli_revoke_pinned(struct dma_buf_attachment *attach)
+{
+	struct hli_file *f = attach->importer_priv;
+
+	hli_invalidate(attach);
+	if (f->pinned) {
+		dma_buf_unpin(attach);
+		f->pinned = false;
+	}
+}
+
 static const struct dma_buf_attach_ops hli_dynamic_ops = {
 	.allow_peer2peer = true,
 	.invalidate_mappings = hli_invalidate,
+};
+
+static const struct dma_buf_attach_ops hli_pinned_revocable_ops = {
+	.allow_peer2peer = true,
+	.invalidate_mappings = hli_revoke_pinned,
 };
 
 static const struct dma_buf_attach_ops hli_pinned_ops = {
@@ -78,6 +100,48 @@ static void hli_release(struct hli_file *f)
 	f->sgt = NULL;
 	f->pdev = NULL;
 	f->pinned = false;
+}
+
+/*
+ * Maps under the reservation lock, with the importing device's segment limit lowered for the
+ * time of the map if the import asked for it.
+ */
+static int hli_map_locked(struct hli_file *f, struct device *dev)
+{
+	unsigned int old = dma_get_max_seg_size(dev);
+	struct sg_table *sgt;
+
+	if (f->seg_limit)
+		dma_set_max_seg_size(dev, f->seg_limit);
+	sgt = dma_buf_map_attachment(f->attach, DMA_BIDIRECTIONAL);
+	if (f->seg_limit)
+		dma_set_max_seg_size(dev, old);
+	if (IS_ERR(sgt))
+		return PTR_ERR(sgt);
+	f->sgt = sgt;
+	return 0;
+}
+
+/* Maps again after a revocation; pinned imports pin again first. */
+static long hli_remap(struct hli_file *f)
+{
+	int rc = 0;
+
+	if (!f->attach)
+		return -EINVAL;
+	dma_resv_lock(f->dmabuf->resv, NULL);
+	if (f->sgt)
+		goto out;
+	if ((f->mode == HLI_PINNED || f->mode == HLI_PINNED_REVOCABLE) && !f->pinned) {
+		rc = dma_buf_pin(f->attach);
+		if (rc)
+			goto out;
+		f->pinned = true;
+	}
+	rc = hli_map_locked(f, f->attach->dev);
+out:
+	dma_resv_unlock(f->dmabuf->resv);
+	return rc;
 }
 
 static struct pci_dev *hli_find_pci(const char *name)
@@ -124,6 +188,9 @@ static long hli_import(struct hli_file *f, struct hli_import __user *uarg)
 	case HLI_PINNED:
 		f->attach = dma_buf_dynamic_attach(f->dmabuf, dev, &hli_pinned_ops, f);
 		break;
+	case HLI_PINNED_REVOCABLE:
+		f->attach = dma_buf_dynamic_attach(f->dmabuf, dev, &hli_pinned_revocable_ops, f);
+		break;
 	case HLI_STATIC:
 		f->attach = dma_buf_attach(f->dmabuf, dev);
 		break;
@@ -137,8 +204,10 @@ static long hli_import(struct hli_file *f, struct hli_import __user *uarg)
 		goto fail;
 	}
 
+	f->mode = a.mode;
+	f->seg_limit = a.seg_limit;
 	dma_resv_lock(f->dmabuf->resv, NULL);
-	if (a.mode == HLI_PINNED) {
+	if (a.mode == HLI_PINNED || a.mode == HLI_PINNED_REVOCABLE) {
 		rc = dma_buf_pin(f->attach);
 		if (rc) {
 			dma_resv_unlock(f->dmabuf->resv);
@@ -146,16 +215,12 @@ static long hli_import(struct hli_file *f, struct hli_import __user *uarg)
 		}
 		f->pinned = true;
 	}
-	f->sgt = dma_buf_map_attachment(f->attach, DMA_BIDIRECTIONAL);
+	rc = hli_map_locked(f, dev);
 	dma_resv_unlock(f->dmabuf->resv);
-	if (IS_ERR(f->sgt)) {
-		rc = PTR_ERR(f->sgt);
-		f->sgt = NULL;
+	if (rc)
 		goto fail;
-	}
-
 	a.nents = f->sgt->nents;
-	a.max_seg = dma_get_max_seg_size(dev);
+	a.max_seg = a.seg_limit ? a.seg_limit : dma_get_max_seg_size(dev);
 	a.size = f->dmabuf->size;
 	for_each_sgtable_dma_sg(f->sgt, sg, i) {
 		if (i >= HLI_MAX_ENTRIES)
@@ -186,6 +251,17 @@ static long hli_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		rc = f->revoked;
 		hli_release(f);
 		f->revoked = 0;
+		break;
+	case HLI_REMAP:
+		rc = hli_remap(f);
+		break;
+	case HLI_STATE:
+		/* Read under the reservation lock, which revocation holds while it changes it. */
+		if (f->dmabuf)
+			dma_resv_lock(f->dmabuf->resv, NULL);
+		rc = f->revoked | (f->sgt ? 1 << 16 : 0);
+		if (f->dmabuf)
+			dma_resv_unlock(f->dmabuf->resv);
 		break;
 	default:
 		rc = -ENOTTY;

@@ -14,6 +14,7 @@
 #define HLI_PINNED	1	/* efa: peer-to-peer allowed, pinned, not revocable */
 #define HLI_STATIC	2	/* an importer that does not take peer-to-peer memory */
 #define HLI_NO_PCI	3	/* dynamic, on behalf of a device with no PCI path to the exporter */
+#define HLI_PINNED_REVOCABLE 4	/* irdma: pinned, but revocable (unmaps and unpins when told) */
 
 #define HLI_MAX_ENTRIES	64
 
@@ -26,11 +27,18 @@ struct hli_import {
 	__u64 size;			/* out: the dma-buf's size */
 	__u64 addr[HLI_MAX_ENTRIES];	/* out: the first entries' DMA addresses */
 	__u32 len[HLI_MAX_ENTRIES];	/* out: and lengths */
+	__u32 seg_limit;		/* in: if not 0, the importing device's largest DMA
+					 * segment while it maps (a NIC with smaller segments) */
+	__u32 pad;
 };
 
 /* Attach and map; keeps both until HLI_RELEASE or close. */
 #define HLI_IMPORT	_IOWR('H', 1, struct hli_import)
 /* Unmap, detach, drop the dma-buf. Returns how many times the exporter revoked the mapping. */
 #define HLI_RELEASE	_IO('H', 2)
+/* Map again if the exporter revoked the mapping: 0, or the exporter's error. */
+#define HLI_REMAP	_IO('H', 3)
+/* How many times the exporter revoked the mapping; whether a mapping is held (bit 16). */
+#define HLI_STATE	_IO('H', 4)
 
 #endif

@@ -4,7 +4,10 @@
  * a CB is created, mapped and filled with packets, submitted on an external queue, waited
  * for; data goes from host memory into HBM and back, and the bytes are compared.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -22,6 +25,7 @@
 #include "../importer/hl_importer.h"
 
 /* Packet opcodes and control bits (the Gaudi packet format). */
+#define OP_WREG_32	0x1
 #define OP_WREG_BULK	0x2
 #define OP_MSG_LONG	0x3
 #define OP_CP_DMA	0x5
@@ -30,6 +34,7 @@
 #define OP_NOP		0xA
 #define OP_STOP		0xB
 #define OP_WAIT		0xD
+#define LIN_DMA_WRCOMP	(1u << 0)
 #define LIN_DMA_LIN	(1u << 3)
 #define LIN_DMA_MEMSET	(1u << 4)
 #define CTL_EB		(1u << 29)
@@ -125,6 +130,22 @@ static void pkt_lin_dma(struct cb *cb, uint64_t src, uint64_t dst, uint32_t size
 	put64(cb, src);
 	put64(cb, dst);
 }
+
+/* WREG_32 of `value` to byte `offset` of the engine's block, with reserved bits `rsvd`. */
+static void pkt_wreg(struct cb *cb, uint32_t offset, uint32_t value, uint32_t rsvd)
+{
+	put32(cb, value);
+	put32(cb, (OP_WREG_32 << 24) | (offset << 8) | rsvd | CTL_EB);
+}
+
+/* The DMA core's write completion: its value, and the low and high halves of its address. */
+#define WR_COMP_WDATA	0x7C
+#define WR_COMP_ADDR_LO	0x80
+#define WR_COMP_ADDR_HI	0x84
+/* Sync objects of the west-south and east-north managers (offsets from CFG_BASE). */
+#define CFG_BASE	0x7ffc000000ull
+#define SOB_W_S(i)	(0x492000u + 4 * (i))
+#define SOB_E_N(i)	(0x4f2000u + 4 * (i))
 
 static void pkt_simple(struct cb *cb, uint32_t op, uint32_t word0)
 {
@@ -405,6 +426,13 @@ static int check_bad_cs(void)
 		   "LIN_DMA from reserved SRAM");
 	BAD_PACKET(pkt_long(&cb, OP_MSG_LONG, 0, 0x7ffcc1100cull), -EFAULT,
 		   "MSG_LONG to an MMU register");
+	/* WREG_32: only the write completion's value and (to a sync object) its address. */
+	BAD_PACKET(pkt_wreg(&cb, WR_COMP_ADDR_HI, 0, 0), -EPERM, "WREG_32 to the address's high half");
+	BAD_PACKET(pkt_wreg(&cb, WR_COMP_ADDR_LO, 0xfc500000, 0), -EPERM,
+		   "WREG_32 of a completion address off the sync manager");
+	BAD_PACKET(pkt_wreg(&cb, 0x8000 + 0x64, 0, 0), -EPERM, "WREG_32 to a queue register");
+	BAD_PACKET(pkt_wreg(&cb, 0, 0, 0), -EPERM, "WREG_32 to the core's configuration");
+	BAD_PACKET(pkt_wreg(&cb, WR_COMP_WDATA, 1, 1u << 5), -EINVAL, "WREG_32 with reserved bits");
 	/* A packet cut by the chunk's size. */
 	cb.len = 0;
 	pkt_lin_dma(&cb, 0x1000000000000ull, HBM_USER, 64, 0);
@@ -654,6 +682,22 @@ static int check_full_queue(void)
 	EXPECT(rc == -EAGAIN, "full queue: rc %d after %d CSs", rc, n);
 	EXPECT(n == 4096, "the queue took %d CSs, its ring has 4096 slots", n);
 	printf("queue full after %d CSs; next one: EAGAIN\n", n);
+	/* DMA0 (queue 3 is its fourth stream) is busy, and says so. */
+	{
+		static char text[65536];
+		struct hl_info_hw_idle idle;
+		uint32_t actual;
+
+		EXPECT(info(fd, HL_INFO_HW_IDLE, &idle, sizeof(idle), 0) == 0, "HW_IDLE failed");
+		EXPECT(!idle.is_idle && idle.busy_engines_mask == 1 &&
+		       idle.busy_engines_mask_ext[0] == 1,
+		       "hung DMA0: is_idle %u mask %#x", idle.is_idle, idle.busy_engines_mask);
+		EXPECT(engine_status(fd, text, sizeof(text), &actual) == 0, "ENGINE_STATUS failed");
+		/* Each engine's line is a piece of its own, after the previous one's NUL. */
+		EXPECT(memmem(text, actual, "\0" "0    N        ", 15) &&
+		       memmem(text, actual, "\0" "1    Y        ", 15),
+		       "ENGINE_STATUS does not show DMA0 busy and DMA1 idle");
+	}
 	/* Other queues are not affected. */
 	c.queue_index = 0;
 	EXPECT(cs_submit(fd, &c, 1, 0, 0, &seq, NULL) == 0, "CS on queue 0 failed");
@@ -672,6 +716,13 @@ static int check_full_queue(void)
 	}
 	EXPECT(rc == 0, "CS after the queue drained: %d", rc);
 	cs_done(fd, seq);
+	{
+		struct hl_info_hw_idle idle;
+
+		EXPECT(info(fd, HL_INFO_HW_IDLE, &idle, sizeof(idle), 0) == 0 && idle.is_idle &&
+		       !idle.busy_engines_mask, "drained device not idle: mask %#x",
+		       idle.busy_engines_mask);
+	}
 	cb_free(fd, &cb);
 	close(fd);
 	return failed;
@@ -966,28 +1017,33 @@ static int export_hold(void)
 /*
  * Peer-to-peer: a CS writes a pattern into HBM, the range is exported, and the test importer
  * (its /dev/hl_importer file is descriptor HLI_FD, opened by the shell, which keeps the
- * import after this process exits) imports it in `mode` on behalf of PCI device `pci`.
+ * import after this process exits) imports it in `mode` on behalf of PCI device `pci`, with
+ * the importing device's DMA segments limited to `seg` bytes if not 0. `mode` and HLI_FD may
+ * be comma-separated lists: the same export is then imported once per mode, each on its own
+ * importer descriptor (one compute context per device: a second process could not export).
  * Prints the entries and, for a few offsets, the bus address and the 16 bytes the importing
  * device must read there; the shell has that device read them.
  */
-static int p2p(const char *mode_name, const char *pci)
+static int p2p(const char *mode_list, const char *pci, unsigned int seg)
 {
-	static const char *modes[] = { "dynamic", "pinned", "static", "no-pci" };
+	static const char *modes[] = { "dynamic", "pinned", "static", "no-pci",
+				       "pinned-revocable" };
 	size_t size = 256 << 10;
 	uint64_t hbm = HBM_USER + (1 << 20), sva, seq;
 	uint8_t *src = buffer(size, 4096);
-	int fd = open_node(), ifd, d, rc, mode = -1;
+	char names[128], fds[64], *name, *fdtok, *sn = NULL, *sf = NULL;
+	int fd, d, rc, mode;
 	struct hli_import im;
 	struct cb cb;
 
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(mode_name, modes[i]))
-			mode = i;
-	if (mode < 0 || !getenv("HLI_FD")) {
-		fail("usage: HLI_FD=N hl_selftest p2p dynamic|pinned|static|no-pci PCI");
+	if (!getenv("HLI_FD")) {
+		fail("usage: HLI_FD=N[,N...] hl_selftest p2p "
+		     "dynamic|pinned|static|no-pci|pinned-revocable[,...] PCI [SEGMENT]");
 		return failed;
 	}
-	ifd = atoi(getenv("HLI_FD"));
+	snprintf(names, sizeof(names), "%s", mode_list);
+	snprintf(fds, sizeof(fds), "%s", getenv("HLI_FD"));
+	fd = open_node();
 	fill(src, size, 4242);
 	EXPECT(map_host(fd, src, size, 0, 0, &sva) == 0, "MAP failed");
 	EXPECT(cb_new(fd, 4096, &cb) == 0, "CB CREATE failed");
@@ -998,26 +1054,42 @@ static int p2p(const char *mode_name, const char *pci)
 	if (failed)
 		return failed;
 
-	memset(&im, 0, sizeof(im));
-	im.fd = d;
-	im.mode = mode;
-	snprintf(im.pci_dev, sizeof(im.pci_dev), "%s", pci);
-	rc = ioctl(ifd, HLI_IMPORT, &im) ? -errno : 0;
-	if (mode == HLI_STATIC || mode == HLI_NO_PCI) {
-		EXPECT(rc == -EPERM, "%s importer: rc %d, want EPERM", mode_name, rc);
-		printf("%s importer refused: %s\n", mode_name, strerror(-rc));
-	} else {
-		uint64_t probes[] = { 0, 4096 + 16, 65536 + 200, size - 16 };
-
-		EXPECT(rc == 0, "%s import failed: %s", mode_name, strerror(-rc));
+	for (name = strtok_r(names, ",", &sn), fdtok = strtok_r(fds, ",", &sf); name && !failed;
+	     name = strtok_r(NULL, ",", &sn), fdtok = strtok_r(NULL, ",", &sf)) {
+		mode = -1;
+		for (int i = 0; i < 5; i++)
+			if (!strcmp(name, modes[i]))
+				mode = i;
+		EXPECT(mode >= 0 && fdtok, "unknown mode %s, or no descriptor for it", name);
+		if (failed)
+			break;
+		memset(&im, 0, sizeof(im));
+		im.fd = d;
+		im.mode = mode;
+		im.seg_limit = seg;
+		snprintf(im.pci_dev, sizeof(im.pci_dev), "%s", pci);
+		rc = ioctl(atoi(fdtok), HLI_IMPORT, &im) ? -errno : 0;
+		if (mode == HLI_STATIC || mode == HLI_NO_PCI) {
+			EXPECT(rc == -EPERM, "%s importer: rc %d, want EPERM", name, rc);
+			printf("%s importer refused: %s\n", name, strerror(-rc));
+			continue;
+		}
+		EXPECT(rc == 0, "%s import failed: %s", name, strerror(-rc));
+		if (rc)
+			break;
 		EXPECT(im.size == size, "dma-buf size %llu", (unsigned long long)im.size);
 		printf("entries %u (importer's largest segment %u)\n", im.nents, im.max_seg);
+		EXPECT(im.nents == (size + (im.max_seg & ~4095u) - 1) / (im.max_seg & ~4095u),
+		       "%u entries for %zu bytes in segments of at most %u", im.nents, size,
+		       im.max_seg);
 		for (unsigned int i = 0; i < im.nents && i < HLI_MAX_ENTRIES; i++) {
 			EXPECT(im.addr[i] % 4096 == 0 && im.len[i] % 4096 == 0,
 			       "entry %u not page aligned", i);
-			EXPECT(im.len[i] <= (im.max_seg & ~4095u), "entry %u above the segment limit", i);
+			EXPECT(im.len[i] <= (im.max_seg & ~4095u), "entry %u above the segment limit",
+			       i);
 		}
 		for (unsigned int p = 0; p < 4 && !failed; p++) {
+			uint64_t probes[] = { 0, 4096 + 16, 65536 + 200, size - 16 };
 			uint64_t off = probes[p], at = 0;
 			unsigned int i = 0;
 
@@ -1034,6 +1106,125 @@ static int p2p(const char *mode_name, const char *pci)
 	cb_free(fd, &cb);
 	EXPECT(unmap(fd, sva) == 0, "UNMAP failed");
 	close(fd);
+	return failed;
+}
+
+/*
+ * WREG_32 from a user CB: with "redirect", the CB points its engine's write completion at a
+ * user sync object with an add of 3 and copies 64 KiB host -> HBM with the completion on;
+ * with "default" it only copies. The data is read back and compared; the shell reads the
+ * sync objects (printed as "sob NAME OFFSET") through the model.
+ */
+static int check_wreg(const char *mode)
+{
+	size_t size = 64 << 10;
+	int redirect = !strcmp(mode, "redirect");
+	uint32_t user_sob = SOB_W_S(GAUDI_FIRST_AVAILABLE_W_S_SYNC_OBJECT + 5);
+	uint8_t *src = buffer(size, 4096), *dst = buffer(size, 4096);
+	uint64_t hbm = HBM_USER + (8 << 20), sva, dva, seq;
+	int fd = open_node();
+	struct cb cb;
+
+	fill(src, size, 77);
+	memset(dst, 0, size);
+	EXPECT(map_host(fd, src, size, 0, 0, &sva) == 0, "MAP failed");
+	EXPECT(map_host(fd, dst, size, 0, 0, &dva) == 0, "MAP failed");
+	EXPECT(cb_new(fd, 4096, &cb) == 0, "CB CREATE failed");
+	if (redirect) {
+		pkt_wreg(&cb, WR_COMP_WDATA, 0x80000003, 0);
+		pkt_wreg(&cb, WR_COMP_ADDR_LO, (uint32_t)(CFG_BASE + user_sob), 0);
+	}
+	put32(&cb, size);
+	put32(&cb, (OP_LIN_DMA << 24) | LIN_DMA_LIN | LIN_DMA_WRCOMP | CTL_EB);
+	put64(&cb, sva);
+	put64(&cb, hbm);
+	EXPECT(cs_one(fd, &cb, Q_H2D, &seq) == 0, "CS with WREG_32 failed");
+	EXPECT(cs_done(fd, seq) == 0, "CS with WREG_32 did not complete");
+	cb.len = 0;
+	pkt_lin_dma(&cb, hbm, dva, size, 0);
+	EXPECT(cs_one(fd, &cb, Q_D2H, &seq) == 0 && cs_done(fd, seq) == 0, "read back failed");
+	EXPECT(!memcmp(src, dst, size), "HBM does not hold what the CS copied");
+	printf("sob user %#x\nsob driver %#x\n", user_sob, SOB_E_N(0));
+	cb_free(fd, &cb);
+	EXPECT(unmap(fd, sva) == 0 && unmap(fd, dva) == 0, "UNMAP failed");
+	close(fd);
+	return failed;
+}
+
+/* INFO with the union argument `arg`, no buffer; returns 0 or -errno. */
+static int info_arg(int fd, uint32_t op, uint32_t arg)
+{
+	struct hl_info_args a;
+
+	memset(&a, 0, sizeof(a));
+	a.op = op;
+	a.eventfd = arg;
+	return ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? -errno : 0;
+}
+
+/*
+ * Device events through an eventfd: the argument checks, then, once the shell was told
+ * "registered", waits up to 60 s for the eventfd to fire (the shell makes the firmware ask
+ * for a reset) and checks the events GET_EVENTS reports, and that it clears them.
+ */
+static int check_events(void)
+{
+	int fd = open_node(), efd = eventfd(0, EFD_CLOEXEC), pipefd[2];
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	uint64_t mask = 0, count = 0;
+
+	EXPECT(efd >= 0 && pipe(pipefd) == 0, "eventfd/pipe: %s", strerror(errno));
+	EXPECT(info_arg(fd, HL_INFO_UNREGISTER_EVENTFD, 0) == -EINVAL, "unregister with none");
+	EXPECT(info_arg(fd, HL_INFO_REGISTER_EVENTFD, 9999) == -EBADF, "register fd 9999");
+	EXPECT(info_arg(fd, HL_INFO_REGISTER_EVENTFD, pipefd[0]) == -EINVAL, "register a pipe");
+	EXPECT(info_arg(fd, HL_INFO_REGISTER_EVENTFD, efd) == 0, "register: %s", strerror(errno));
+	EXPECT(info_arg(fd, HL_INFO_REGISTER_EVENTFD, efd) == -EINVAL, "register twice");
+	EXPECT(info(fd, HL_INFO_GET_EVENTS, &mask, 4, 0) == -EINVAL, "GET_EVENTS into 4 bytes");
+	EXPECT(info(fd, HL_INFO_GET_EVENTS, &mask, 8, 0) == 0 && mask == 0,
+	       "events pending on a quiet device: %#llx", (unsigned long long)mask);
+	if (failed)
+		return failed;
+	printf("registered\n");
+	fflush(stdout);
+	EXPECT(poll(&p, 1, 60000) == 1, "the eventfd did not fire in 60 s");
+	EXPECT(read(efd, &count, 8) == 8 && count >= 1, "eventfd count %llu",
+	       (unsigned long long)count);
+	EXPECT(info(fd, HL_INFO_GET_EVENTS, &mask, 8, 0) == 0, "GET_EVENTS failed");
+	EXPECT((mask & HL_NOTIFIER_EVENT_DEVICE_RESET) && (mask & HL_NOTIFIER_EVENT_GENERAL_HW_ERR) &&
+	       (mask & HL_NOTIFIER_EVENT_CRITICL_HW_ERR), "events %#llx after the firmware's reset request",
+	       (unsigned long long)mask);
+	printf("events %#llx (eventfd count %llu)\n", (unsigned long long)mask,
+	       (unsigned long long)count);
+	EXPECT(info(fd, HL_INFO_GET_EVENTS, &mask, 8, 0) == 0 && mask == 0, "events not cleared");
+	EXPECT(info_arg(fd, HL_INFO_UNREGISTER_EVENTFD, 0) == 0, "unregister failed");
+	EXPECT(info_arg(fd, HL_INFO_UNREGISTER_EVENTFD, 0) == -EINVAL, "unregister twice");
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(efd);
+	close(fd);
+	return failed;
+}
+
+/*
+ * The state of the import on descriptor HLI_FD: "revoked N mapped 0|1", then, with "remap",
+ * the result of mapping again ("remap 0" or "remap -ERRNO").
+ */
+static int hli_state(int remap)
+{
+	int ifd, st, rc;
+
+	if (!getenv("HLI_FD")) {
+		fail("usage: HLI_FD=N hl_selftest hli-state|hli-remap");
+		return failed;
+	}
+	ifd = atoi(getenv("HLI_FD"));
+	st = ioctl(ifd, HLI_STATE);
+	EXPECT(st >= 0, "HLI_STATE: %s", strerror(errno));
+	printf("revoked %d mapped %d\n", st & 0xffff, !!(st & (1 << 16)));
+	if (remap) {
+		rc = ioctl(ifd, HLI_REMAP) ? -errno : 0;
+		printf("remap %d\n", rc);
+	}
 	return failed;
 }
 
@@ -1062,7 +1253,15 @@ int cs_main(int argc, char **argv)
 	if (!strcmp(c, "load") && argc > 2)
 		return check_load(atoi(argv[2]));
 	if (!strcmp(c, "p2p") && argc > 3)
-		return p2p(argv[2], argv[3]);
+		return p2p(argv[2], argv[3], argc > 4 ? strtoul(argv[4], NULL, 0) : 0);
+	if (!strcmp(c, "events"))
+		return check_events();
+	if (!strcmp(c, "wreg") && argc > 2)
+		return check_wreg(argv[2]);
+	if (!strcmp(c, "hli-state"))
+		return hli_state(0);
+	if (!strcmp(c, "hli-remap"))
+		return hli_state(1);
 	if (!strcmp(c, "export"))
 		return check_export();
 	if (!strcmp(c, "export-hold"))

@@ -6,6 +6,7 @@
  * The shell suite (guest/suites/accel.sh) drives them and adds what needs the shell:
  * killing processes, unbinding devices, swapping firmware files.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -61,6 +62,115 @@ int info(int fd, uint32_t op, void *buf, uint32_t size, uint32_t arg)
 	return ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? -errno : 0;
 }
 
+/*
+ * ENGINE_STATUS into a buffer of `size` bytes; returns 0 or -errno, the size the driver
+ * reported (untouched on failure) in *actual.
+ */
+int engine_status(int fd, char *buf, uint32_t size, uint32_t *actual)
+{
+	struct hl_info_args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.op = HL_INFO_ENGINE_STATUS;
+	a.return_pointer = (uint64_t)(uintptr_t)buf;
+	a.return_size = size;
+	a.user_buffer_actual_size = 12345;
+	rc = ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? -errno : 0;
+	*actual = a.user_buffer_actual_size;
+	return rc;
+}
+
+/* Whether the NUL-separated pieces of an ENGINE_STATUS text add up to `actual` bytes. */
+int status_pieces_fill(const char *buf, uint32_t actual)
+{
+	uint32_t at = 0;
+
+	while (at < actual)
+		at += strlen(buf + at) + 1;
+	return at == actual;
+}
+
+/*
+ * HW_IDLE and ENGINE_STATUS on an idle device: every engine idle, upstream's text layout
+ * and sizes, and the argument checks.
+ */
+static int check_idle(void)
+{
+	static char buf[65536];
+	struct hl_info_hw_idle idle;
+	int fd = open_node();
+	uint32_t actual, again;
+
+	memset(&idle, 0xff, sizeof(idle));
+	EXPECT(info(fd, HL_INFO_HW_IDLE, &idle, sizeof(idle), 0) == 0, "HW_IDLE failed");
+	EXPECT(idle.is_idle == 1 && idle.busy_engines_mask == 0 && idle.busy_engines_mask_ext[0] == 0 &&
+	       idle.busy_engines_mask_ext[3] == 0, "idle device: is_idle %u mask %#x ext %#llx",
+	       idle.is_idle, idle.busy_engines_mask,
+	       (unsigned long long)idle.busy_engines_mask_ext[0]);
+	EXPECT(info(fd, HL_INFO_HW_IDLE, &idle, 0, 0) == -EINVAL, "HW_IDLE into 0 bytes");
+
+	EXPECT(engine_status(fd, buf, 1023, &actual) == -EINVAL, "ENGINE_STATUS into 1023 bytes");
+	EXPECT(engine_status(fd, NULL, 4096, &actual) == -EINVAL, "ENGINE_STATUS into NULL");
+	EXPECT(engine_status(fd, buf, (1 << 20) + 1, &actual) == -EINVAL,
+	       "ENGINE_STATUS into more than 1 MiB");
+	memset(buf, 'x', sizeof(buf));
+	EXPECT(engine_status(fd, buf, sizeof(buf), &actual) == 0, "ENGINE_STATUS failed");
+	EXPECT(actual > 1024 && actual < 4096, "ENGINE_STATUS of %u bytes", actual);
+	EXPECT(status_pieces_fill(buf, actual), "pieces do not add up to %u bytes", actual);
+	EXPECT(buf[actual] == 'x', "ENGINE_STATUS wrote past the %u bytes it reported", actual);
+	EXPECT(!strncmp(buf, "\nDMA  is_idle  QM_GLBL_STS0  QM_CGM_STS  DMA_CORE_STS0\n", 54),
+	       "DMA header: '%.60s'", buf);
+	/* The kernel's %#x prints zero as 0x0. */
+	EXPECT(memmem(buf, actual, "0    Y        0x3fff        0x100       0x0\n", 44) &&
+	       memmem(buf, actual, "7    Y        0x3fff        0x100       0x0\n", 44),
+	       "DMA engine lines missing");
+	EXPECT(memmem(buf, actual, "1    Y        -             -           0x1180\n", 47),
+	       "MME1 line missing");
+	EXPECT(memmem(buf, actual, "\nNIC  is_idle", 13), "NIC header missing");
+	/* A buffer one byte short: ENOMEM, the size field left as it was. */
+	EXPECT(engine_status(fd, buf, actual - 1, &again) == -ENOMEM && again == 12345,
+	       "ENGINE_STATUS into %u bytes: size %u", actual - 1, again);
+	EXPECT(engine_status(fd, buf, 1024, &again) == -ENOMEM, "ENGINE_STATUS into 1 KiB");
+	EXPECT(engine_status(fd, buf, actual, &again) == 0 && again == actual,
+	       "ENGINE_STATUS into exactly %u bytes", actual);
+	printf("idle: mask %#x; engine status %u bytes\n", idle.busy_engines_mask, actual);
+	close(fd);
+	return failed;
+}
+
+/*
+ * The firmware's attestation, signed device information and generic requests: the emulated
+ * firmware does not implement them and answers with an error, which reaches user space as
+ * upstream's EIO; the argument checks come first.
+ */
+static int check_attestation(void)
+{
+	static char buf[8192];
+	struct hl_info_args a;
+	int fd = open_node(), rc;
+
+	EXPECT(info(fd, HL_INFO_SECURED_ATTESTATION, NULL, 64, 7) == -EINVAL, "attest into NULL");
+	EXPECT(info(fd, HL_INFO_SECURED_ATTESTATION, buf, 0, 7) == -EINVAL, "attest into 0 bytes");
+	EXPECT(info(fd, HL_INFO_DEV_SIGNED, buf, 0, 7) == -EINVAL, "signed into 0 bytes");
+	rc = info(fd, HL_INFO_SECURED_ATTESTATION, buf, sizeof(struct hl_info_sec_attest), 7);
+	EXPECT(rc == -EIO, "SECURED_ATTESTATION: %d, want EIO (firmware without it)", rc);
+	rc = info(fd, HL_INFO_DEV_SIGNED, buf, sizeof(struct hl_info_signed), 7);
+	EXPECT(rc == -EIO, "DEV_SIGNED: %d, want EIO", rc);
+	/* Generic requests: sub-opcode, then size, then the firmware. */
+	EXPECT(info(fd, HL_INFO_FW_GENERIC_REQ, buf, 64, 3) == -EINVAL, "generic request 3");
+	EXPECT(info(fd, HL_INFO_FW_GENERIC_REQ, buf, (1 << 20) + 1, 0) == -EINVAL,
+	       "generic request above 1 MiB");
+	EXPECT(info(fd, HL_INFO_FW_GENERIC_REQ, buf, 0, 0) == -ENOMEM, "generic request of 0 bytes");
+	EXPECT(info(fd, HL_INFO_FW_GENERIC_REQ, buf, 64, 1) == -EIO, "error counters: want EIO");
+	EXPECT(info(fd, HL_INFO_FW_GENERIC_REQ, NULL, 64, 1) == -EFAULT,
+	       "error counters from NULL: want EFAULT");
+	/* The device CPU still answers afterwards. */
+	memset(&a, 0, sizeof(a));
+	EXPECT(info(fd, HL_INFO_DEVICE_STATUS, buf, 8, 0) == 0, "DEVICE_STATUS after the refusals");
+	close(fd);
+	return failed;
+}
 
 static int check_version(void)
 {
@@ -626,6 +736,10 @@ int main(int argc, char **argv)
 		return check_device_status();
 	if (!strcmp(argv[1], "firmware-values"))
 		return check_firmware_values();
+	if (!strcmp(argv[1], "idle"))
+		return check_idle();
+	if (!strcmp(argv[1], "attestation"))
+		return check_attestation();
 	if (!strcmp(argv[1], "event-count") && argc > 2)
 		return print_event_count(argv[2]);
 	if (!strcmp(argv[1], "print-status"))

@@ -41,6 +41,8 @@ test_short_buffer_truncates_long_buffer_is_exact() { $T buffers; }
 test_bad_arguments_get_upstream_errno() { $T bad-args; }
 test_status_counters_and_memory_accounting() { $T status; }
 test_values_from_the_device_cpu() { $T firmware-values; }
+test_idle_engines_and_their_status() { $T idle; }
+test_attestation_and_generic_requests_reach_the_firmware() { $T attestation; }
 test_device_clock_and_host_time() { $T time-sync; }
 
 test_sysfs_attributes_runtimes_read() {
@@ -60,9 +62,41 @@ test_sysfs_attributes_runtimes_read() {
 		grep -q "fw-" $a/uboot_ver || fail "$d uboot_ver: $(cat $a/uboot_ver)"
 		grep -q "^0x[0-9a-f]\{16\}$" $a/cpld_ver || fail "$d cpld_ver: $(cat $a/cpld_ver)"
 		case "$(cat $a/module_id)" in ''|*[!0-9]*) fail "$d module_id" ;; esac
-		[ "$(stat -c %a $a/status)" = 444 ] || fail "$d attributes not read-only"
+		[ "$(stat -c %a $a/status)" = 444 ] || fail "$d status not read-only"
+		[ "$(stat -c %a $a/max_power)" = 644 ] && [ "$(stat -c %a $a/clk_max_freq_mhz)" = 644 ] &&
+			[ "$(stat -c %a $a/hard_reset)" = 200 ] || fail "$d writable attributes' modes"
 		echo "$d: $(cat $a/device_type), $(cat $a/status), CPU-CP $(cat $a/cpucp_ver)"
 	done
+}
+
+test_writable_sysfs_attributes_reach_the_firmware_and_outlive_a_reset() {
+	d=$(bound_gaudis | head -1)
+	a=/sys/bus/pci/devices/$d
+	echo 150000 > $a/max_power || fail "max_power write failed"
+	[ "$(cat $a/max_power)" = 150000 ] || fail "max_power reads $(cat $a/max_power)"
+	echo 0x5dc > $a/clk_max_freq_mhz || fail "clk_max_freq_mhz write failed"
+	[ "$(cat $a/clk_max_freq_mhz)" = 1500 ] || fail "clk_max_freq_mhz reads $(cat $a/clk_max_freq_mhz)"
+	for bad in bogus -1 "1 2" 99999999999999999999; do
+		echo "$bad" > $a/max_power 2>/dev/null && fail "max_power took '$bad'"
+		echo "$bad" > $a/hard_reset 2>/dev/null && fail "hard_reset took '$bad'"
+	done
+	[ "$(cat $a/max_power)" = 150000 ] || fail "a refused write changed max_power"
+	# A reset through sysfs; the firmware comes back with its defaults, the driver gives it
+	# the values set above again.
+	before=$(cat $a/hard_reset_cnt)
+	echo 1 > $a/hard_reset || fail "hard_reset write failed"
+	for i in $(seq 600); do
+		[ "$(cat $a/hard_reset_cnt)" = $((before + 1)) ] && [ "$(cat $a/status)" = Operational ] && break
+		sleep 0.1
+	done
+	[ "$(cat $a/hard_reset_cnt)" = $((before + 1)) ] || fail "no reset after writing hard_reset"
+	[ "$(cat $a/status)" = Operational ] || fail "status $(cat $a/status) after the reset"
+	dmesg | grep -q "hard reset requested through sysfs" || fail "the reset was not reported"
+	[ "$(cat $a/max_power)" = 150000 ] || fail "max_power after the reset: $(cat $a/max_power)"
+	[ "$(cat $a/clk_max_freq_mhz)" = 1500 ] || fail "clock after the reset: $(cat $a/clk_max_freq_mhz)"
+	echo 200000 > $a/max_power
+	echo 2200 > $a/clk_max_freq_mhz
+	echo "$d: power limit and clock kept across a sysfs reset"
 }
 
 test_hwmon_sensors_from_the_firmware() {

@@ -39,6 +39,24 @@ test_one_cs_with_a_job_on_every_queue() { $T multi-queue; }
 test_many_cs_in_flight_from_several_processes() { $T many-inflight 4 32; }
 test_malformed_cbs_and_chunks_get_upstream_errno() { $T bad-cs; }
 
+# sob_value NAME: the value of the sync object the last `wreg` run printed as NAME.
+sob_value() {
+	off=$(sed -n "s/^sob $1 //p" /tmp/wreg.out)
+	model_ctl 0 reg-read "$off" | sed -n 's/^ok //p'
+}
+
+test_wreg32_redirects_the_write_completion_and_a_new_context_gets_it_back() {
+	# A user CB writes its engine's write completion registers (value: add 3, address: one
+	# of its sync objects), then copies with the completion on: the object holds 3.
+	$T wreg redirect > /tmp/wreg.out || { cat /tmp/wreg.out; fail "wreg redirect failed"; }
+	[ "$(sob_value user)" = 0x3 ] || fail "user sync object holds $(sob_value user), want 0x3"
+	# The next context starts with the completion where the driver put it: its copy adds 1
+	# to the driver's object, and the previous context's objects were cleared.
+	$T wreg default > /tmp/wreg.out || { cat /tmp/wreg.out; fail "wreg default failed"; }
+	[ "$(sob_value driver)" = 0x1 ] || fail "driver's sync object holds $(sob_value driver)"
+	[ "$(sob_value user)" = 0x0 ] || fail "user sync object holds $(sob_value user), want 0x0"
+}
+
 test_waits_poll_time_out_and_are_interrupted() {
 	model_ctl 0 hang 1 on > /dev/null || fail "cannot hang queue 1"
 	rm -f /tmp/unhung
@@ -102,6 +120,18 @@ test_fatal_event_resets_the_device() {
 	operational
 	dmesg | grep -q "event 646 calls for a hard reset" || fail "no clear error"
 	$T dma 65536
+}
+
+test_a_registered_eventfd_hears_of_the_reset() {
+	before=$(reset_count)
+	$T events > /tmp/events.out 2>&1 &
+	pid=$!
+	wait_line /tmp/events.out registered
+	model_ctl 0 event 646 > /dev/null || fail "event not delivered"
+	wait $pid || { cat /tmp/events.out; fail "events checks failed"; }
+	cat /tmp/events.out
+	[ "$(reset_count)" = $((before + 1)) ] || fail "no reset after the event"
+	operational
 }
 
 test_reset_under_load() {
@@ -174,18 +204,26 @@ second_gaudi() {
 	done | sed -n 2p
 }
 
-# p2p_import MODE: a CS writes HBM of device 0, the range is exported and imported by the
-# test importer on behalf of device 1, which then reads the bus addresses it got, peer to
-# peer; the bytes must be those the CS wrote. The import stays on descriptor 5 of this shell.
+# p2p_import MODES [FDS [SEGMENT]]: a CS writes HBM of device 0, the range is exported and
+# imported by the test importer on behalf of device 1 (with its DMA segments limited to
+# SEGMENT bytes if given), which then reads the bus addresses it got, peer to peer; the bytes
+# must be those the CS wrote. MODES and FDS (default 5) are comma-separated lists: one import
+# of the same export per mode, kept on that descriptor of this shell. The importer's report
+# is in /tmp/p2p.FIRST-FD.
 p2p_import() {
+	fds=${2:-5}
 	modprobe hl_importer || fail "cannot load the test importer"
-	exec 5<>/dev/hl_importer
-	HLI_FD=5 $T p2p "$1" "$(second_gaudi)" > /tmp/p2p.out 2>&1 ||
-		{ cat /tmp/p2p.out; fail "p2p $1 failed"; }
-	cat /tmp/p2p.out
+	for fd in $(echo "$fds" | tr , ' '); do
+		eval "exec $fd<>/dev/hl_importer"
+	done
+	out=/tmp/p2p.${fds%%,*}
+	HLI_FD=$fds $T p2p "$1" "$(second_gaudi)" ${3:-} > $out 2>&1 ||
+		{ cat $out; fail "p2p $1 failed"; }
+	cat $out
 }
 
-# p2p_probe: device 1 reads every probe address; fails unless it reads what HBM holds.
+# p2p_probe [FD]: device 1 reads every probe address of the import on FD (5); fails unless
+# it reads what HBM holds.
 p2p_probe() {
 	n=0
 	while read -r tag bus want; do
@@ -193,9 +231,14 @@ p2p_probe() {
 		got=$(model_ctl 1 dma-read "$bus" 16 | sed -n 's/^ok //p')
 		[ "$got" = "$want" ] || fail "device 1 read '$got' at $bus; the CS wrote $want"
 		n=$((n + 1))
-	done < /tmp/p2p.out
+	done < /tmp/p2p.${1:-5}
 	[ $n -gt 0 ] || fail "nothing probed"
 	echo "device 1 read $n ranges of device 0's HBM peer to peer: equal"
+}
+
+# hli_state FD [remap]: the import's state line(s), "revoked N mapped M" [and "remap RC"].
+hli_state() {
+	HLI_FD=$1 $T hli-${2:-state} || fail "cannot read the importer's state"
 }
 
 test_dma_buf_dynamic_importer_reads_what_a_cs_wrote() {
@@ -216,6 +259,29 @@ test_dma_buf_pinned_importer_reads_what_a_cs_wrote() {
 	$T exclusive
 }
 
+test_dma_buf_pinned_revocable_importer_reads_what_a_cs_wrote() {
+	p2p_import pinned-revocable
+	p2p_probe
+	exec 5<&-
+	$T exclusive
+}
+
+test_dma_buf_is_split_to_the_importers_segments() {
+	# 256 KiB for a device that takes 64 KiB segments: 4 entries, read across all of them.
+	p2p_import dynamic 5 65536
+	grep -q "^entries 4 " /tmp/p2p.5 || fail "not split into 4 entries of 64 KiB"
+	p2p_probe
+	exec 5<&-
+	# A limit below a page cannot be served: the map fails, nothing is left attached.
+	modprobe hl_importer
+	exec 5<>/dev/hl_importer
+	HLI_FD=5 $T p2p dynamic "$(second_gaudi)" 2048 > /tmp/p2p.5 2>&1 &&
+		fail "a 2 KiB segment limit was served"
+	grep -q "import failed: Invalid argument" /tmp/p2p.5 || { cat /tmp/p2p.5; fail "want EINVAL"; }
+	exec 5<&-
+	$T exclusive
+}
+
 test_dma_buf_importers_that_cannot_do_p2p_are_refused() {
 	p2p_import static
 	exec 5<&-
@@ -226,11 +292,24 @@ test_dma_buf_importers_that_cannot_do_p2p_are_refused() {
 
 test_dma_buf_import_across_an_unbind() {
 	d=$(first_gaudi)
-	p2p_import dynamic
-	p2p_probe
+	p2p_import dynamic,pinned-revocable,pinned 5,6,7
+	p2p_probe 5
+	for fd in 5 6 7; do
+		[ "$(hli_state $fd)" = "revoked 0 mapped 1" ] || fail "import $fd not mapped"
+	done
+	dmesg -c > /dev/null
 	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/unbind
-	# The importer lets go after the exporter's device went: no use-after-free, no leak.
-	exec 5<&-
+	# The unbind revoked the importers that can be revoked: they unmapped, and mapping again
+	# fails; the one that cannot be revoked still holds its mapping, and the unbind said so.
+	for fd in 5 6; do
+		st=$(hli_state $fd remap | tr '\n' ' ')
+		[ "$st" = "revoked 1 mapped 0 remap -19 " ] || fail "import $fd after unbind: $st"
+	done
+	[ "$(hli_state 7)" = "revoked 0 mapped 1" ] || fail "the pinned import lost its mapping"
+	dmesg | grep -q "1 mappings of BAR 4 held by importers that cannot be revoked" ||
+		{ dmesg | tail -20; fail "the unbind did not report the pinned importer"; }
+	# The importers let go after the exporter's device went: no use-after-free, no leak.
+	exec 5<&- 6<&- 7<&-
 	echo "$d" > /sys/bus/pci/drivers/habanalabs_rs/bind || fail "rebind failed"
 	operational
 	$T exclusive

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Telling user space of device events: `HL_INFO_REGISTER_EVENTFD`, `HL_INFO_UNREGISTER_EVENTFD`
+//! and `HL_INFO_GET_EVENTS`.
+//!
+//! The open compute file may register one eventfd. When the driver meets an event user space
+//! cares about (a CS timeout, a failed heartbeat, a hardware or firmware error that resets the
+//! device), it sets the event's `HL_NOTIFIER_EVENT_*` bits in the file's mask and signals the
+//! eventfd if there is one; GET_EVENTS returns the mask and clears it. As upstream, the mask
+//! is kept whether or not an eventfd is registered, and both start afresh with each open. The
+//! eventfd is released at close.
+
+use kernel::{eventfd::EventFd, prelude::*, uapi};
+
+/// The bits the driver sends (`HL_NOTIFIER_EVENT_*`).
+pub(crate) mod bits {
+    use kernel::uapi;
+    pub(crate) const DEVICE_RESET: u64 = uapi::HL_NOTIFIER_EVENT_DEVICE_RESET as u64;
+    pub(crate) const CS_TIMEOUT: u64 = uapi::HL_NOTIFIER_EVENT_CS_TIMEOUT as u64;
+    pub(crate) const DEVICE_UNAVAILABLE: u64 = uapi::HL_NOTIFIER_EVENT_DEVICE_UNAVAILABLE as u64;
+    pub(crate) const GENERAL_HW_ERR: u64 = uapi::HL_NOTIFIER_EVENT_GENERAL_HW_ERR as u64;
+    pub(crate) const CRITICAL_HW_ERR: u64 = uapi::HL_NOTIFIER_EVENT_CRITICL_HW_ERR as u64;
+    pub(crate) const CRITICAL_FW_ERR: u64 = uapi::HL_NOTIFIER_EVENT_CRITICL_FW_ERR as u64;
+    pub(crate) const USER_ENGINE_ERR: u64 = uapi::HL_NOTIFIER_EVENT_USER_ENGINE_ERR as u64;
+}
+
+/// The firmware's report that it came back after a crash (`GAUDI_EVENT_FW_ALIVE_S`).
+const FW_ALIVE_S: u16 = 645;
+/// An access the firmware caught a user engine making (`GAUDI_EVENT_RAZWI_OR_ADC_SW`).
+const RAZWI_OR_ADC_SW: u16 = 662;
+
+/// What a firmware event that calls for a reset tells user space, as upstream: a firmware
+/// error for the firmware's own restart, a user engine's error for an illegal access the
+/// firmware caught, a (critical, since it resets) hardware error for the others.
+pub(crate) fn reset_event_bits(kind: u16) -> u64 {
+    match kind {
+        FW_ALIVE_S => bits::CRITICAL_FW_ERR | bits::DEVICE_RESET,
+        RAZWI_OR_ADC_SW => bits::USER_ENGINE_ERR | bits::DEVICE_RESET,
+        _ => bits::GENERAL_HW_ERR | bits::CRITICAL_HW_ERR | bits::DEVICE_RESET,
+    }
+}
+
+/// The compute file's eventfd and pending events.
+#[derive(Default)]
+pub(crate) struct Notifier {
+    /// A compute file is open: events are recorded.
+    open: bool,
+    eventfd: Option<EventFd>,
+    events: u64,
+}
+
+impl Notifier {
+    /// A compute file was opened: nothing registered, nothing pending.
+    pub(crate) fn opened(&mut self) {
+        *self = Self {
+            open: true,
+            ..Self::default()
+        };
+    }
+
+    /// The compute file was closed: its eventfd is released.
+    pub(crate) fn closed(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Registers eventfd `fd` of the calling process: `EINVAL` if one is registered already
+    /// or `fd` is not an eventfd, `EBADF` if it is not a descriptor.
+    pub(crate) fn register(&mut self, fd: i32) -> Result {
+        if self.eventfd.is_some() {
+            return Err(EINVAL);
+        }
+        self.eventfd = Some(EventFd::from_fd(fd)?);
+        Ok(())
+    }
+
+    /// Releases the registered eventfd: `EINVAL` if there is none.
+    pub(crate) fn unregister(&mut self) -> Result {
+        self.eventfd.take().map(drop).ok_or(EINVAL)
+    }
+
+    /// The pending events, which are then cleared.
+    pub(crate) fn take(&mut self) -> u64 {
+        core::mem::take(&mut self.events)
+    }
+
+    /// Records `mask` and signals the eventfd, if a compute file is open.
+    pub(crate) fn send(&mut self, mask: u64) {
+        if !self.open || mask == 0 {
+            return;
+        }
+        self.events |= mask;
+        if let Some(e) = &self.eventfd {
+            e.signal();
+        }
+    }
+}
+
+/// Bits of the ABI this module relies on, checked against the header at build time.
+const _: () = assert!(uapi::HL_NOTIFIER_EVENT_CRITICL_FW_ERR == 1 << 10);
+
+#[kunit_tests(habanalabs_rs_notify)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_accumulate_until_taken_and_only_while_open() {
+        let mut n = Notifier::default();
+        // No file open: nothing recorded.
+        n.send(bits::DEVICE_RESET);
+        assert_eq!(n.take(), 0);
+        n.opened();
+        n.send(bits::CS_TIMEOUT);
+        n.send(bits::DEVICE_RESET);
+        assert_eq!(n.take(), bits::CS_TIMEOUT | bits::DEVICE_RESET);
+        assert_eq!(n.take(), 0);
+        assert_eq!(n.unregister(), Err(EINVAL));
+        // Not descriptors, so not eventfds.
+        assert_eq!(n.register(-1), Err(EBADF));
+        n.send(bits::GENERAL_HW_ERR);
+        // A close clears what was pending.
+        n.closed();
+        assert_eq!(n.take(), 0);
+    }
+
+    #[test]
+    fn reset_events_name_their_source() {
+        assert_eq!(
+            reset_event_bits(645),
+            bits::CRITICAL_FW_ERR | bits::DEVICE_RESET
+        );
+        assert_eq!(
+            reset_event_bits(646),
+            bits::GENERAL_HW_ERR | bits::CRITICAL_HW_ERR | bits::DEVICE_RESET
+        );
+        assert_eq!(
+            reset_event_bits(662),
+            bits::USER_ENGINE_ERR | bits::DEVICE_RESET
+        );
+    }
+}
