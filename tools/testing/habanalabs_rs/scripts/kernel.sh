@@ -45,7 +45,10 @@ overlay() {
 	for d in drivers/accel/habanalabs_rs rust include; do
 		[ -d "$HLRS_TOP/$d" ] || continue
 		mkdir -p "$src/$d"
-		rsync -a "$HLRS_TOP/$d/" "$src/$d/"
+		# By content, and without the sources' times: a file that changed gets the time of
+		# the copy, so make rebuilds it even when an older checkout (another clone building
+		# in the same cache) had left newer objects behind.
+		rsync -rlpc "$HLRS_TOP/$d/" "$src/$d/"
 	done
 }
 
