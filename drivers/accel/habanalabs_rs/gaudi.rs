@@ -933,12 +933,17 @@ impl Gaudi<'_> {
                     dev_warn!(dev, "event {} from the device\n", kind);
                 }
                 self.note_throttling(kind);
+                let mut mask = crate::notify::event_bits(kind);
+                if crate::notify::checks_mmu(kind) && self.capture_page_fault() {
+                    mask |= crate::notify::bits::PAGE_FAULT;
+                }
                 if let Err(e) = self.send(
                     Packet::new(op::UNMASK_RAZWI_IRQ, u64::from(kind)),
                     cpucp::MSG_TIMEOUT,
                 ) {
                     dev_err!(dev, "cannot unmask event {}: {:?}\n", kind, e);
                 }
+                self.notify(mask);
             }
             Action::Count => {
                 if count <= 3 {
@@ -946,6 +951,23 @@ impl Gaudi<'_> {
                 }
             }
         }
+    }
+
+    /// Takes the MMU's capture of a faulting translation, if it holds one, as upstream: the
+    /// address is recorded (the first since the compute file was opened) and the capture
+    /// cleared. Returns whether there was one.
+    fn capture_page_fault(&self) -> bool {
+        let r = self.regs();
+        let cap = r.rd(regs::MMU_UP_PAGE_ERROR_CAPTURE);
+        if cap & regs::PAGE_ERROR_VALID == 0 {
+            return false;
+        }
+        let va = (u64::from(cap & (regs::PAGE_ERROR_VALID - 1)) << 32)
+            | u64::from(r.rd(regs::MMU_UP_PAGE_ERROR_CAPTURE_VA));
+        r.wr(regs::MMU_UP_PAGE_ERROR_CAPTURE, 0);
+        dev_err!(self.dev(), "MMU page fault at {:#x}\n", va);
+        self.record_page_fault(va);
+        true
     }
 
     /// Keeps track of the power and thermal throttling the firmware reports.

@@ -186,6 +186,7 @@ impl pci::Driver for HlDriver {
                 orphans <- kernel::new_mutex!(KVec::new()),
                 cs_timeout <- kernel::new_mutex!(None),
                 notifier <- kernel::new_mutex!(notify::Notifier::default()),
+                page_fault <- kernel::new_mutex!(None),
             });
             let unregistered = drm::UnregisteredDevice::<HlDrm>::new(pdev, shared)?;
             let pdev_plain: &'bound pci::Device = pdev;

@@ -401,8 +401,22 @@ pub(crate) fn ioctl(
             let a = Answer::new::<uapi::hl_info_undefined_opcode_event>()?;
             copy_out(d, args, &a)
         }
+        uapi::HL_INFO_PAGE_FAULT_EVENT => {
+            // The first page fault since the open; nothing is written while there is none.
+            type T = uapi::hl_page_fault_info;
+            if args.return_pointer == 0 || args.return_size == 0 {
+                dev_dbg!(d, "INFO PAGE_FAULT_EVENT: no return buffer\n");
+                return Err(EINVAL);
+            }
+            let shared: &crate::node::Shared = dev;
+            let Some((timestamp, addr)) = *shared.page_fault.lock() else {
+                return Ok(0);
+            };
+            let mut a = Answer::new::<T>()?;
+            put!(a, T, timestamp = timestamp, addr = addr);
+            copy_out(d, args, &a)
+        }
         uapi::HL_INFO_RAZWI_EVENT
-        | uapi::HL_INFO_PAGE_FAULT_EVENT
         | uapi::HL_INFO_HW_ERR_EVENT
         | uapi::HL_INFO_FW_ERR_EVENT
         | uapi::HL_INFO_USER_ENGINE_ERR_EVENT => {

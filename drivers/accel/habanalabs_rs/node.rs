@@ -11,7 +11,7 @@ use crate::cb::CbTable;
 use crate::cs::CtxCs;
 use crate::gaudi::Gaudi;
 use crate::mmu::PageSize;
-use crate::va::{VaSpace, HOST_VA_END, HOST_VA_START};
+use crate::va::VaSpace;
 use crate::{cb, cs, info, memory};
 use kernel::{
     devres::Devres,
@@ -73,6 +73,9 @@ pub(crate) struct Shared {
     /// The open compute file's eventfd and pending events.
     #[pin]
     pub(crate) notifier: Mutex<crate::notify::Notifier>,
+    /// The first page fault since the last open: CLOCK_MONOTONIC ns and address.
+    #[pin]
+    pub(crate) page_fault: Mutex<Option<(i64, u64)>>,
 }
 
 /// The DRM driver.
@@ -162,6 +165,7 @@ impl drm::file::DriverFile for HlFile {
             open.open_counter += 1;
             // Error capture and events start afresh with each open, as upstream's.
             *shared.cs_timeout.lock() = None;
+            *shared.page_fault.lock() = None;
             shared.notifier.lock().opened();
             let now = Instant::<Monotonic>::now();
             open.last_open = Some(now);
@@ -169,7 +173,7 @@ impl drm::file::DriverFile for HlFile {
             asid
         };
         let init = || -> Result<Pin<KBox<Self>>> {
-            let va = VaSpace::new(HOST_VA_START, HOST_VA_END)?;
+            let va = crate::va::context_space()?;
             let window = CtxCs::new()?;
             KBox::try_pin_init(
                 try_pin_init!(HlFile {

@@ -22,6 +22,7 @@ pub(crate) mod bits {
     pub(crate) const CRITICAL_HW_ERR: u64 = uapi::HL_NOTIFIER_EVENT_CRITICL_HW_ERR as u64;
     pub(crate) const CRITICAL_FW_ERR: u64 = uapi::HL_NOTIFIER_EVENT_CRITICL_FW_ERR as u64;
     pub(crate) const USER_ENGINE_ERR: u64 = uapi::HL_NOTIFIER_EVENT_USER_ENGINE_ERR as u64;
+    pub(crate) const PAGE_FAULT: u64 = uapi::HL_NOTIFIER_EVENT_PAGE_FAULT as u64;
 }
 
 /// The firmware's report that it came back after a crash (`GAUDI_EVENT_FW_ALIVE_S`).
@@ -38,6 +39,31 @@ pub(crate) fn reset_event_bits(kind: u16) -> u64 {
         RAZWI_OR_ADC_SW => bits::USER_ENGINE_ERR | bits::DEVICE_RESET,
         _ => bits::GENERAL_HW_ERR | bits::CRITICAL_HW_ERR | bits::DEVICE_RESET,
     }
+}
+
+/// The MMU's page fault and access-permission events (`GAUDI_EVENT_MMU_PAGE_FAULT`,
+/// `GAUDI_EVENT_MMU_WR_PERM`), the DMA QMANs' and the DMA cores' error events.
+const MMU_EVENTS: core::ops::RangeInclusive<u16> = 380..=381;
+const DMA_QM_EVENTS: core::ops::RangeInclusive<u16> = 583..=590;
+const DMA_CORE_EVENTS: core::ops::RangeInclusive<u16> = 604..=611;
+
+/// What a recoverable event tells user space, for the events this driver reports (as
+/// upstream: an engine error, and for the DMA engines' errors a reset the device does not
+/// need); 0 for the others.
+pub(crate) fn event_bits(kind: u16) -> u64 {
+    if MMU_EVENTS.contains(&kind) {
+        bits::USER_ENGINE_ERR
+    } else if DMA_QM_EVENTS.contains(&kind) || DMA_CORE_EVENTS.contains(&kind) {
+        bits::USER_ENGINE_ERR | bits::DEVICE_RESET
+    } else {
+        0
+    }
+}
+
+/// Whether upstream looks at the MMU's fault capture when event `kind` arrives (the events
+/// above: an engine's failed access is reported by whichever of them comes first).
+pub(crate) fn checks_mmu(kind: u16) -> bool {
+    event_bits(kind) != 0
 }
 
 /// The compute file's eventfd and pending events.
@@ -136,5 +162,10 @@ mod tests {
             reset_event_bits(662),
             bits::USER_ENGINE_ERR | bits::DEVICE_RESET
         );
+        assert_eq!(event_bits(380), bits::USER_ENGINE_ERR);
+        assert_eq!(event_bits(590), bits::USER_ENGINE_ERR | bits::DEVICE_RESET);
+        assert_eq!(event_bits(604), bits::USER_ENGINE_ERR | bits::DEVICE_RESET);
+        assert_eq!(event_bits(591), 0);
+        assert!(checks_mmu(381) && !checks_mmu(658));
     }
 }

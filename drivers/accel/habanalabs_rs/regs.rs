@@ -134,6 +134,13 @@ pub(crate) const STLB_MEM_CACHE_INVALIDATION: u32 = 0xC1_2050;
 pub(crate) const MMU_UP_MMU_ENABLE: u32 = 0xC1_100C;
 /// Which MMU interrupts are masked.
 pub(crate) const MMU_UP_SPI_MASK: u32 = 0xC1_102C;
+/// The MMU's capture of the first translation that faulted: bit 18 valid, bits 17:0 the
+/// address's bits 49:32 (cleared by writing 0); and its bits 31:0.
+pub(crate) const MMU_UP_PAGE_ERROR_CAPTURE: u32 = 0xC1_1034;
+/// See [`MMU_UP_PAGE_ERROR_CAPTURE`].
+pub(crate) const MMU_UP_PAGE_ERROR_CAPTURE_VA: u32 = 0xC1_1038;
+/// See [`MMU_UP_PAGE_ERROR_CAPTURE`].
+pub(crate) const PAGE_ERROR_VALID: u32 = 1 << 18;
 
 /// QMAN of DMA engine `n`: its `GLBL_NON_SECURE_PROPS_0` (four more follow, 4 bytes apart).
 pub(crate) const fn dma_qm_non_secure_props(n: u32) -> u32 {

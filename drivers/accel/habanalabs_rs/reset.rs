@@ -252,6 +252,18 @@ impl Gaudi<'_> {
         }
     }
 
+    /// Keeps the first page fault since the compute file was opened, for
+    /// `HL_INFO_PAGE_FAULT_EVENT`.
+    pub(crate) fn record_page_fault(&self, va: u64) {
+        if let Some(drm) = self.watchdog.device() {
+            let shared: &Shared = &drm;
+            let mut pf = shared.page_fault.lock();
+            if pf.is_none() {
+                *pf = Some((Instant::<Monotonic>::now().as_nanos(), va));
+            }
+        }
+    }
+
     /// Makes sure the watchdog looks at the CSs in flight.
     pub(crate) fn watch_timeouts(&self) {
         self.watchdog.arm(PERIOD);

@@ -16,6 +16,20 @@ pub(crate) const HOST_VA_START: u64 = 0x1_0000_0000_0000;
 /// upstream defines is not usable, as upstream rounds the end down).
 pub(crate) const HOST_VA_END: u64 = 0x2_7FBF_FFFF_F000;
 
+/// What upstream reserves at the start of every context's host range for the driver's own
+/// command buffers (collective waits'): 2 MiB. This driver puts nothing there (it runs no
+/// collective waits) but keeps the block reserved, so user mappings land where upstream's do
+/// (the first one at `HOST_VA_START` + 2 MiB) and hints into the block are refused as there.
+pub(crate) const INTERNAL_CB_VA_SIZE: u64 = 2 << 20;
+
+/// A context's host space: the whole host range but for the internal command buffers' block.
+pub(crate) fn context_space() -> Result<VaSpace> {
+    let mut v = VaSpace::new(HOST_VA_START, HOST_VA_END)?;
+    v.reserve(INTERNAL_CB_VA_SIZE, 4096, HOST_VA_START, true)
+        .map_err(|_| EINVAL)?;
+    Ok(v)
+}
+
 /// Why a block could not be reserved.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum VaError {
@@ -153,6 +167,21 @@ mod tests {
 
     const K4: u64 = 0x1000;
     const M2: u64 = 0x20_0000;
+
+    #[test]
+    fn a_context_starts_past_the_internal_block() {
+        let mut v = context_space().unwrap();
+        assert_eq!(v.reserve(K4, K4, 0, false), Ok(HOST_VA_START + M2));
+        // A hint inside the block: ignored, or refused when forced.
+        assert_eq!(
+            v.reserve(K4, K4, HOST_VA_START + K4, true),
+            Err(VaError::HintRefused)
+        );
+        assert_eq!(
+            v.reserve(K4, K4, HOST_VA_START, false),
+            Ok(HOST_VA_START + M2 + K4)
+        );
+    }
 
     #[test]
     fn blocks_come_in_order_and_go_back_whole() {

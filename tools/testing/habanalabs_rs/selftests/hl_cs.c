@@ -782,6 +782,7 @@ static int check_timeout_reset(void)
 	EXPECT(rc == -EBUSY || (rc == -EIO && o.status == HL_WAIT_CS_STATUS_ABORTED),
 	       "wait during the reset: rc %d", rc);
 	/* The reset runs; the device comes back. */
+	st.status = ~0u;
 	for (int i = 0; i < 600; i++) {
 		if (info(fd, HL_INFO_DEVICE_STATUS, &st, sizeof(st), 0) == 0 &&
 		    st.status == HL_DEVICE_STATUS_OPERATIONAL)
@@ -1206,6 +1207,69 @@ static int check_events(void)
 }
 
 /*
+ * A DMA from host memory that is no longer mapped: the device's MMU faults. The page fault
+ * is captured (INFO PAGE_FAULT_EVENT gives its address; before it, nothing is written), the
+ * eventfd fires with the page-fault and engine-error bits, and the stuck CS (2 s timeout)
+ * ends in a reset.
+ */
+static int check_page_fault(void)
+{
+	int fd = open_node(), efd = eventfd(0, EFD_CLOEXEC);
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	uint8_t *buf = buffer(4096, 4096);
+	struct hl_page_fault_info pf;
+	struct hl_info_device_status st;
+	struct hl_wait_cs_out o;
+	struct hl_cs_chunk c;
+	uint64_t va, seq, mask = 0, count;
+	struct cb cb;
+
+	EXPECT(info_arg(fd, HL_INFO_REGISTER_EVENTFD, efd) == 0, "register: %s", strerror(errno));
+	memset(&pf, 0xa5, sizeof(pf));
+	EXPECT(info(fd, HL_INFO_PAGE_FAULT_EVENT, &pf, sizeof(pf), 0) == 0 &&
+	       pf.addr == 0xa5a5a5a5a5a5a5a5ull, "PAGE_FAULT_EVENT wrote before any fault");
+	EXPECT(info(fd, HL_INFO_PAGE_FAULT_EVENT, &pf, 0, 0) == -EINVAL, "PAGE_FAULT_EVENT into 0");
+	/* A host address that was mapped, then unmapped: the MMU has no translation for it. */
+	EXPECT(map_host(fd, buf, 4096, 0, 0, &va) == 0 && unmap(fd, va) == 0, "MAP/UNMAP failed");
+	EXPECT(cb_new(fd, 4096, &cb) == 0, "CB CREATE failed");
+	pkt_lin_dma(&cb, va, HBM_USER, 4096, 0);
+	memset(&c, 0, sizeof(c));
+	c.cb_handle = cb.handle;
+	c.queue_index = Q_H2D;
+	c.cb_size = cb.len;
+	EXPECT(cs_submit(fd, &c, 1, HL_CS_FLAGS_CUSTOM_TIMEOUT, 2, &seq, NULL) == 0, "CS failed");
+	if (failed)
+		return failed;
+	EXPECT(poll(&p, 1, 30000) == 1, "no event within 30 s of the fault");
+	EXPECT(read(efd, &count, 8) == 8, "eventfd read");
+	EXPECT(info(fd, HL_INFO_GET_EVENTS, &mask, 8, 0) == 0, "GET_EVENTS failed");
+	EXPECT((mask & HL_NOTIFIER_EVENT_PAGE_FAULT) && (mask & HL_NOTIFIER_EVENT_USER_ENGINE_ERR),
+	       "events %#llx after a page fault", (unsigned long long)mask);
+	memset(&pf, 0, sizeof(pf));
+	EXPECT(info(fd, HL_INFO_PAGE_FAULT_EVENT, &pf, sizeof(pf), 0) == 0, "PAGE_FAULT_EVENT");
+	EXPECT(pf.addr == va && pf.timestamp > 0, "page fault at %#llx (ts %lld), want %#llx",
+	       (unsigned long long)pf.addr, (long long)pf.timestamp, (unsigned long long)va);
+	printf("page fault at %#llx captured; events %#llx\n", (unsigned long long)pf.addr,
+	       (unsigned long long)mask);
+	/* The CS cannot finish: it times out and the device is reset; it comes back. */
+	EXPECT(cs_wait(fd, seq, 30000000, 0, &o) == -ETIMEDOUT &&
+	       o.status == HL_WAIT_CS_STATUS_TIMEDOUT, "faulted CS: status %u", o.status);
+	st.status = ~0u;
+	for (int i = 0; i < 600; i++) {
+		if (info(fd, HL_INFO_DEVICE_STATUS, &st, sizeof(st), 0) == 0 &&
+		    st.status == HL_DEVICE_STATUS_OPERATIONAL)
+			break;
+		usleep(100000);
+	}
+	EXPECT(st.status == HL_DEVICE_STATUS_OPERATIONAL, "device status %u after the reset",
+	       st.status);
+	cb_free(fd, &cb);
+	close(efd);
+	close(fd);
+	return failed;
+}
+
+/*
  * The state of the import on descriptor HLI_FD: "revoked N mapped 0|1", then, with "remap",
  * the result of mapping again ("remap 0" or "remap -ERRNO").
  */
@@ -1256,6 +1320,8 @@ int cs_main(int argc, char **argv)
 		return p2p(argv[2], argv[3], argc > 4 ? strtoul(argv[4], NULL, 0) : 0);
 	if (!strcmp(c, "events"))
 		return check_events();
+	if (!strcmp(c, "page-fault"))
+		return check_page_fault();
 	if (!strcmp(c, "wreg") && argc > 2)
 		return check_wreg(argv[2]);
 	if (!strcmp(c, "hli-state"))

@@ -638,6 +638,13 @@ static int check_map_hints(void)
 	uint64_t va1 = 0, va2 = 0, v;
 	int fd = open_node(), rc;
 
+	/* The host range's first 2 MiB are reserved for the driver's CBs, as upstream's. */
+	EXPECT(map_host(fd, b, 4096, 0, 0, &v) == 0 && v == 0x1000000200000ull,
+	       "first MAP at %#llx, want the range's start + 2 MiB", (unsigned long long)v);
+	EXPECT(unmap(fd, v) == 0, "UNMAP failed");
+	rc = map_host(fd, b, 4096, 0x1000000000000ull, HL_MEM_FORCE_HINT, &v);
+	EXPECT(rc == -ENOMEM, "forced hint into the reserved block: %d, want ENOMEM", rc);
+
 	EXPECT(map_host(fd, a, 1 << 16, hint, 0, &va1) == 0 && va1 == hint,
 	       "free hint not honoured: %#llx", (unsigned long long)va1);
 	EXPECT(map_host(fd, b, 1 << 16, hint, 0, &va2) == 0 && va2 != hint,

@@ -134,6 +134,15 @@ test_a_registered_eventfd_hears_of_the_reset() {
 	operational
 }
 
+test_a_page_fault_is_captured_and_reported() {
+	before=$(reset_count)
+	$T page-fault || { operational; fail "page fault checks failed"; }
+	operational
+	dmesg | grep -q "MMU page fault at" || fail "no clear error about the fault"
+	[ "$(reset_count)" = $((before + 1)) ] || fail "the stuck CS did not reset the device"
+	$T dma 4096
+}
+
 test_reset_under_load() {
 	before=$(reset_count)
 	$T load 12 > /tmp/load.out 2>&1 &
