@@ -101,6 +101,11 @@ const MSG_LONG_ALL_BARRIERS: u32 = 0xE300_0000;
 /// A sync object write that adds 1 (the increment mode bit and the value), the value the
 /// DMA engines' write completions write.
 const WR_COMP_ADD_1: u32 = 0x8000_0001;
+/// Where DMA engine `n`'s write completions go: its east-north sync object.
+fn wr_comp_sob(n: u32) -> u64 {
+    regs::CFG_BASE + u64::from(regs::SM_E_N_SOB_OBJ_0) + 4 * u64::from(n)
+}
+
 /// The ASID engines run user work under.
 pub(crate) const USER_ASID: u32 = 1;
 
@@ -403,7 +408,7 @@ impl<'bound> Gaudi<'bound> {
         let r = self.regs();
         for n in 0..DMA_ENGINES {
             let core = regs::DMA0_CORE + n * regs::DMA_STRIDE;
-            let sob = regs::CFG_BASE + u64::from(regs::SM_E_N_SOB_OBJ_0) + 4 * u64::from(n);
+            let sob = wr_comp_sob(n);
             r.wr(core + regs::CORE_WR_COMP_ADDR_LO, sob as u32);
             r.wr(core + regs::CORE_WR_COMP_ADDR_HI, (sob >> 32) as u32);
             r.wr(core + regs::CORE_WR_COMP_WDATA, WR_COMP_ADD_1);
@@ -493,7 +498,7 @@ impl<'bound> Gaudi<'bound> {
         // objects) and change the value of, start where the driver set them.
         for n in 0..DMA_ENGINES {
             let core = regs::DMA0_CORE + n * regs::DMA_STRIDE;
-            let sob = regs::CFG_BASE + u64::from(regs::SM_E_N_SOB_OBJ_0) + 4 * u64::from(n);
+            let sob = wr_comp_sob(n);
             for (reg, value) in [
                 (regs::CORE_WR_COMP_ADDR_LO, sob as u32),
                 (regs::CORE_WR_COMP_WDATA, WR_COMP_ADD_1),
@@ -803,11 +808,7 @@ impl<'bound> Gaudi<'bound> {
         out: &mut [u8],
         timeout: Delta,
     ) -> Result<u64> {
-        if self.stats.in_reset.load(Ordering::Relaxed) {
-            return Err(EBUSY);
-        }
-        self.cpu
-            .send_for_buffer(self.dev(), self.regs(), pkt, out, timeout)
+        self.send_with_buffer(pkt, out, false, timeout)
     }
 
     /// Sends a packet with input and output in the reply buffer (see

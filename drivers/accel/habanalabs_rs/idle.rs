@@ -14,7 +14,6 @@
 //! class, a line per engine), whose size counts the NULs.
 
 use crate::regs::Regs;
-use core::fmt::Write;
 use kernel::{prelude::*, str::CString};
 
 /// Register offsets (from the configuration space's base) and distances.
@@ -90,40 +89,24 @@ impl StatusText {
     }
 }
 
-/// The kernel's `%#x` of `v` into `buf`: `0x` and lower-case hex digits (`0x0` for zero).
-fn alt_hex(v: u32, buf: &mut [u8; 10]) -> &str {
-    let mut w = Cursor(buf, 0);
-    let _ = write!(w, "{:#x}", v);
-    let n = w.1;
-    core::str::from_utf8(&buf[..n]).unwrap_or("?")
-}
-
-/// A writer into a fixed byte array.
-struct Cursor<'a>(&'a mut [u8], usize);
-
-impl Write for Cursor<'_> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.1 + s.len();
-        if end > self.0.len() {
-            return Err(core::fmt::Error);
-        }
-        self.0[self.1..end].copy_from_slice(s.as_bytes());
-        self.1 = end;
-        Ok(())
-    }
-}
-
 /// One engine's line: `%-5d%-9s%#-14x%#-12x%#x\n`, or with `-` for the QMAN columns of an MME
 /// that has none.
 fn line(text: &mut StatusText, n: u32, idle: bool, qm: Option<(u32, u32)>, last: u32) -> Result {
     let yn = if idle { "Y" } else { "N" };
-    let (mut b0, mut b1, mut b2) = ([0u8; 10], [0u8; 10], [0u8; 10]);
-    let (sts0, cgm) = match qm {
-        Some((sts0, cgm)) => (alt_hex(sts0, &mut b0), alt_hex(cgm, &mut b1)),
-        None => ("-", "-"),
+    // The kernel's `%#x` prints zero as `0x0`, as Rust's `{:#x}` does.
+    let s = match qm {
+        Some((sts0, cgm)) => CString::try_from_fmt(fmt!(
+            "{:<5}{:<9}{:<#14x}{:<#12x}{:#x}\n",
+            n,
+            yn,
+            sts0,
+            cgm,
+            last
+        ))?,
+        None => {
+            CString::try_from_fmt(fmt!("{:<5}{:<9}{:<14}{:<12}{:#x}\n", n, yn, "-", "-", last))?
+        }
     };
-    let last = alt_hex(last, &mut b2);
-    let s = CString::try_from_fmt(fmt!("{:<5}{:<9}{:<14}{:<12}{}\n", n, yn, sts0, cgm, last))?;
     text.piece(s.to_str().map_err(|_| EINVAL)?);
     Ok(())
 }

@@ -246,22 +246,25 @@ impl Gaudi<'_> {
 
     /// Tells the open compute file, if any, of device events (`HL_NOTIFIER_EVENT_*` bits).
     pub(crate) fn notify(&self, mask: u64) {
+        self.with_shared(|s| s.notifier.lock().send(mask));
+    }
+
+    /// Runs `f` on the accel device's data, while the device is registered.
+    fn with_shared(&self, f: impl FnOnce(&Shared)) {
         if let Some(drm) = self.watchdog.device() {
-            let shared: &Shared = &drm;
-            shared.notifier.lock().send(mask);
+            f(&drm);
         }
     }
 
     /// Keeps the first page fault since the compute file was opened, for
     /// `HL_INFO_PAGE_FAULT_EVENT`.
     pub(crate) fn record_page_fault(&self, va: u64) {
-        if let Some(drm) = self.watchdog.device() {
-            let shared: &Shared = &drm;
-            let mut pf = shared.page_fault.lock();
+        self.with_shared(|s| {
+            let mut pf = s.page_fault.lock();
             if pf.is_none() {
                 *pf = Some((Instant::<Monotonic>::now().as_nanos(), va));
             }
-        }
+        });
     }
 
     /// Makes sure the watchdog looks at the CSs in flight.

@@ -180,6 +180,21 @@ static int cs_submit(int fd, struct hl_cs_chunk *chunks, uint32_t n, uint32_t fl
 	return rc;
 }
 
+/* Waits up to 60 s for the device to be operational again (after a reset), or fails. */
+static void wait_operational(int fd)
+{
+	struct hl_info_device_status st;
+
+	st.status = ~0u;
+	for (int i = 0; i < 600; i++) {
+		if (info(fd, HL_INFO_DEVICE_STATUS, &st, sizeof(st), 0) == 0 &&
+		    st.status == HL_DEVICE_STATUS_OPERATIONAL)
+			return;
+		usleep(100000);
+	}
+	fail("device status %u after the reset", st.status);
+}
+
 static int cs_one(int fd, struct cb *cb, uint32_t queue, uint64_t *seq)
 {
 	struct hl_cs_chunk c;
@@ -738,7 +753,6 @@ static int check_timeout_reset(void)
 	int fd = open_node();
 	struct hl_info_reset_count rc0, rc1;
 	struct hl_info_cs_timeout_event cto;
-	struct hl_info_device_status st;
 	struct hl_wait_cs_out o;
 	struct hl_cs_chunk c;
 	uint64_t seq1, seq2;
@@ -782,15 +796,7 @@ static int check_timeout_reset(void)
 	EXPECT(rc == -EBUSY || (rc == -EIO && o.status == HL_WAIT_CS_STATUS_ABORTED),
 	       "wait during the reset: rc %d", rc);
 	/* The reset runs; the device comes back. */
-	st.status = ~0u;
-	for (int i = 0; i < 600; i++) {
-		if (info(fd, HL_INFO_DEVICE_STATUS, &st, sizeof(st), 0) == 0 &&
-		    st.status == HL_DEVICE_STATUS_OPERATIONAL)
-			break;
-		usleep(100000);
-	}
-	EXPECT(st.status == HL_DEVICE_STATUS_OPERATIONAL, "device status %u after the reset",
-	       st.status);
+	wait_operational(fd);
 	EXPECT(info(fd, HL_INFO_RESET_COUNT, &rc1, sizeof(rc1), 0) == 0, "RESET_COUNT failed");
 	EXPECT(rc1.hard_reset_cnt == rc0.hard_reset_cnt + 1, "hard resets %u -> %u",
 	       rc0.hard_reset_cnt, rc1.hard_reset_cnt);
@@ -1218,7 +1224,6 @@ static int check_page_fault(void)
 	struct pollfd p = { .fd = efd, .events = POLLIN };
 	uint8_t *buf = buffer(4096, 4096);
 	struct hl_page_fault_info pf;
-	struct hl_info_device_status st;
 	struct hl_wait_cs_out o;
 	struct hl_cs_chunk c;
 	uint64_t va, seq, mask = 0, count;
@@ -1254,15 +1259,7 @@ static int check_page_fault(void)
 	/* The CS cannot finish: it times out and the device is reset; it comes back. */
 	EXPECT(cs_wait(fd, seq, 30000000, 0, &o) == -ETIMEDOUT &&
 	       o.status == HL_WAIT_CS_STATUS_TIMEDOUT, "faulted CS: status %u", o.status);
-	st.status = ~0u;
-	for (int i = 0; i < 600; i++) {
-		if (info(fd, HL_INFO_DEVICE_STATUS, &st, sizeof(st), 0) == 0 &&
-		    st.status == HL_DEVICE_STATUS_OPERATIONAL)
-			break;
-		usleep(100000);
-	}
-	EXPECT(st.status == HL_DEVICE_STATUS_OPERATIONAL, "device status %u after the reset",
-	       st.status);
+	wait_operational(fd);
 	cb_free(fd, &cb);
 	close(efd);
 	close(fd);
