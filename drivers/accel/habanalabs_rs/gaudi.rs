@@ -922,7 +922,9 @@ impl Gaudi<'_> {
             Action::Reset => {
                 dev_err!(dev, "event {} calls for a hard reset\n", kind);
                 self.stats.needs_reset.store(true, Ordering::Relaxed);
-                self.notify(crate::notify::reset_event_bits(kind));
+                let mask = crate::notify::reset_event_bits(kind);
+                self.capture(|c| crate::notify::capture_reset_event(c, kind, mask));
+                self.notify(mask);
                 self.request_reset();
             }
             Action::Unmask if self.stats.in_reset.load(Ordering::Relaxed) => {
@@ -937,6 +939,9 @@ impl Gaudi<'_> {
                 let mut mask = crate::notify::event_bits(kind);
                 if crate::notify::checks_mmu(kind) && self.capture_page_fault() {
                     mask |= crate::notify::bits::PAGE_FAULT;
+                }
+                if let Some(n) = crate::notify::dma_qm_engine(kind) {
+                    mask |= self.qman_errors(n);
                 }
                 if let Err(e) = self.send(
                     Packet::new(op::UNMASK_RAZWI_IRQ, u64::from(kind)),

@@ -23,6 +23,7 @@ use kernel::{
 mod attest;
 mod bars;
 mod boot;
+mod capture;
 mod cb;
 mod cpucp;
 mod cs;
@@ -37,6 +38,7 @@ mod memory;
 mod mmu;
 mod node;
 mod notify;
+mod qm_err;
 mod queues;
 mod regs;
 mod reset;
@@ -184,9 +186,9 @@ impl pci::Driver for HlDriver {
                 device_id: pdev.device_id(),
                 revision: pdev.revision_id(),
                 orphans <- kernel::new_mutex!(KVec::new()),
-                cs_timeout <- kernel::new_mutex!(None),
+                captured <- kernel::new_mutex!(capture::Captured::default()),
                 notifier <- kernel::new_mutex!(notify::Notifier::default()),
-                page_fault <- kernel::new_mutex!(None),
+                compute_mem <- kernel::new_mutex!(None),
             });
             let unregistered = drm::UnregisteredDevice::<HlDrm>::new(pdev, shared)?;
             let pdev_plain: &'bound pci::Device = pdev;

@@ -9,6 +9,7 @@
 //! zero `return_size` is `EINVAL`; a short buffer gets the start of the answer (no error), a
 //! long one gets exactly the answer; a fault writing it is `EFAULT`.
 
+use crate::capture::FwErr;
 use crate::cpucp::{self, op, Packet, NUM_EVENTS};
 use crate::gaudi::{info_layout, MME_PLL};
 use crate::node::{GaudiRef, HlDrm, HlFile};
@@ -140,6 +141,51 @@ fn copy_out(dev: &kernel::device::Device, args: &uapi::hl_info_args, a: &Answer)
         .write_slice(&a.0[..n])
         .map_err(|_| EFAULT)?;
     Ok(0)
+}
+
+/// `EINVAL` for a NULL `return_pointer` or a zero `return_size`.
+fn no_buffer(dev: &kernel::device::Device, args: &uapi::hl_info_args) -> Result {
+    if args.return_pointer == 0 || args.return_size == 0 {
+        dev_dbg!(dev, "INFO {}: no return buffer\n", args.op);
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// Copies the whole answer, as upstream copies the error structures and arrays: `ENOMEM`
+/// if the buffer is smaller.
+fn copy_whole(dev: &kernel::device::Device, args: &uapi::hl_info_args, a: &Answer) -> Result<u32> {
+    if (args.return_size as usize) < a.0.len() {
+        dev_dbg!(
+            dev,
+            "INFO {}: {} bytes do not hold the {} of the answer\n",
+            args.op,
+            args.return_size,
+            a.0.len()
+        );
+        return Err(ENOMEM);
+    }
+    let ptr = usize::try_from(args.return_pointer).map_err(|_| EFAULT)?;
+    UserSlice::new(UserPtr::from_addr(ptr), a.0.len())
+        .writer()
+        .write_slice(&a.0)
+        .map_err(|_| EFAULT)?;
+    Ok(0)
+}
+
+/// For the error opcodes answered with [`copy_whole`]: `EINVAL` for a NULL buffer, then what
+/// `field` takes of the errors kept (`None`: nothing is written).
+fn captured_or_nothing<V>(
+    dev: &kernel::device::Device,
+    shared: &crate::node::Shared,
+    args: &uapi::hl_info_args,
+    field: impl FnOnce(&crate::capture::Captured) -> Option<V>,
+) -> Result<Option<V>> {
+    if args.return_pointer == 0 {
+        dev_dbg!(dev, "INFO {}: no return buffer\n", args.op);
+        return Err(EINVAL);
+    }
+    Ok(field(&shared.captured.lock()))
 }
 
 /// The packet that reads the board's input power (sensor 0).
@@ -391,48 +437,92 @@ pub(crate) fn ioctl(
             // The first timeout since the open; zeros when none.
             type T = uapi::hl_info_cs_timeout_event;
             let mut a = Answer::new::<T>()?;
-            let shared: &crate::node::Shared = dev;
-            if let Some((timestamp, seq)) = *shared.cs_timeout.lock() {
+            if let Some((timestamp, seq)) = shared.captured.lock().cs_timeout {
                 put!(a, T, timestamp = timestamp, seq = seq);
             }
             copy_out(d, args, &a)
         }
         uapi::HL_INFO_UNDEFINED_OPCODE_EVENT => {
-            let a = Answer::new::<uapi::hl_info_undefined_opcode_event>()?;
+            // The first undefined opcode since the open; zeros when none.
+            type T = uapi::hl_info_undefined_opcode_event;
+            let mut a = Answer::new::<T>()?;
+            if let Some(u) = shared.captured.lock().undefined_opcode {
+                put!(
+                    a,
+                    T,
+                    timestamp = u.timestamp,
+                    cb_addr_streams = u.cb_addrs,
+                    cq_addr = u.cq_addr,
+                    cq_size = u.cq_size,
+                    cb_addr_streams_len = u.streams,
+                    engine_id = u.engine_id,
+                    stream_id = u.stream_id,
+                );
+            }
             copy_out(d, args, &a)
         }
         uapi::HL_INFO_PAGE_FAULT_EVENT => {
             // The first page fault since the open; nothing is written while there is none.
             type T = uapi::hl_page_fault_info;
-            if args.return_pointer == 0 || args.return_size == 0 {
-                dev_dbg!(d, "INFO PAGE_FAULT_EVENT: no return buffer\n");
-                return Err(EINVAL);
-            }
-            let shared: &crate::node::Shared = dev;
-            let Some((timestamp, addr)) = *shared.page_fault.lock() else {
+            no_buffer(d, args)?;
+            let Some((timestamp, addr)) = shared.captured.lock().page_fault else {
                 return Ok(0);
             };
             let mut a = Answer::new::<T>()?;
             put!(a, T, timestamp = timestamp, addr = addr);
             copy_out(d, args, &a)
         }
-        uapi::HL_INFO_RAZWI_EVENT
-        | uapi::HL_INFO_HW_ERR_EVENT
-        | uapi::HL_INFO_FW_ERR_EVENT
-        | uapi::HL_INFO_USER_ENGINE_ERR_EVENT => {
+        uapi::HL_INFO_RAZWI_EVENT | uapi::HL_INFO_USER_ENGINE_ERR_EVENT => {
             // Upstream checks the buffer, then returns nothing while no error was captured.
-            if args.return_pointer == 0 || args.return_size == 0 {
-                dev_dbg!(d, "INFO {}: no return buffer\n", args.op);
-                return Err(EINVAL);
-            }
+            // Gaudi's RAZWI capture registers are not read by this driver (see driver.rst),
+            // and engine errors of this kind are Gaudi2's: nothing is ever captured.
+            no_buffer(d, args)?;
             Ok(0)
         }
+        uapi::HL_INFO_HW_ERR_EVENT => {
+            type T = uapi::hl_info_hw_err_event;
+            let Some((timestamp, event_id)) = captured_or_nothing(d, shared, args, |c| c.hw_err)?
+            else {
+                return Ok(0);
+            };
+            let mut a = Answer::new::<T>()?;
+            put!(a, T, timestamp = timestamp, event_id = event_id);
+            copy_whole(d, args, &a)
+        }
+        uapi::HL_INFO_FW_ERR_EVENT => {
+            type T = uapi::hl_info_fw_err_event;
+            let Some((timestamp, e)) = captured_or_nothing(d, shared, args, |c| c.fw_err)? else {
+                return Ok(0);
+            };
+            let (err_type, event_id) = match e {
+                FwErr::Heartbeat => (uapi::hl_info_fw_err_type_HL_INFO_FW_HEARTBEAT_ERR, 0),
+                FwErr::Reported(id) => (uapi::hl_info_fw_err_type_HL_INFO_FW_REPORTED_ERR, id),
+            };
+            let mut a = Answer::new::<T>()?;
+            put!(
+                a,
+                T,
+                timestamp = timestamp,
+                err_type = err_type as u16,
+                event_id = event_id,
+            );
+            copy_whole(d, args, &a)
+        }
         uapi::HL_INFO_USER_MAPPINGS => {
+            // The context's mappings when the page fault was captured: the count goes to
+            // `array_size`, and the entries only into a buffer that holds them all.
             if args.return_pointer == 0 {
                 dev_dbg!(d, "INFO USER_MAPPINGS: no return buffer\n");
                 return Err(EINVAL);
             }
-            Ok(0)
+            let cap = shared.captured.lock();
+            if cap.page_fault.is_none() {
+                return Ok(0);
+            }
+            args.__bindgen_anon_1.array_size = cap.user_mappings.len() as u32;
+            let a = Answer(cap.user_mappings_bytes()?);
+            drop(cap);
+            copy_whole(d, args, &a)
         }
         uapi::HL_INFO_TIME_SYNC => {
             type T = uapi::hl_info_time_sync;

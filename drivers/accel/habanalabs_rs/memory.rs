@@ -231,6 +231,7 @@ fn map_host(
     let mapping = Mapping {
         va: block + offset,
         block,
+        len: size,
         pages: pas.len(),
         size: psize,
         _dma: dma,

@@ -7,6 +7,7 @@
 //! gets the single user ASID. Closing the file (or the death of its process, which closes it)
 //! releases both.
 
+use crate::capture::{Captured, UserMapping};
 use crate::cb::CbTable;
 use crate::cs::CtxCs;
 use crate::gaudi::Gaudi;
@@ -19,7 +20,7 @@ use kernel::{
     mm::{pin::DmaMappedPages, virt::VmaNew},
     new_mutex, pci,
     prelude::*,
-    sync::{aref::ARef, Mutex},
+    sync::{aref::ARef, Arc, Mutex},
     time::{Instant, Monotonic},
 };
 
@@ -67,15 +68,36 @@ pub(crate) struct Shared {
     /// unbind revokes them (after the reset, when no translation can point at them).
     #[pin]
     pub(crate) orphans: Mutex<KVec<Mapping>>,
-    /// The first CS timeout since the last open: CLOCK_MONOTONIC ns and sequence number.
+    /// The errors kept since the last open, for INFO.
     #[pin]
-    pub(crate) cs_timeout: Mutex<Option<(i64, u64)>>,
+    pub(crate) captured: Mutex<Captured>,
     /// The open compute file's eventfd and pending events.
     #[pin]
     pub(crate) notifier: Mutex<crate::notify::Notifier>,
-    /// The first page fault since the last open: CLOCK_MONOTONIC ns and address.
+    /// The memory state of the open compute context, while there is one.
     #[pin]
-    pub(crate) page_fault: Mutex<Option<(i64, u64)>>,
+    pub(crate) compute_mem: Mutex<Option<Arc<Mutex<CtxMem>>>>,
+}
+
+impl Shared {
+    /// The host mappings of the open compute context, for a page fault's capture; none if
+    /// there is no such context (or no memory to list them in, as upstream).
+    pub(crate) fn user_mappings(&self) -> KVec<UserMapping> {
+        let Some(mem) = self.compute_mem.lock().clone() else {
+            return KVec::new();
+        };
+        let m = mem.lock();
+        let mut out = KVec::new();
+        if out.reserve(m.maps.len(), GFP_KERNEL).is_ok() {
+            for map in m.maps.iter() {
+                let _ = out.push_within_capacity(UserMapping {
+                    va: map.va,
+                    size: map.len,
+                });
+            }
+        }
+        out
+    }
 }
 
 /// The DRM driver.
@@ -90,6 +112,8 @@ pub(crate) struct Mapping {
     pub(crate) va: u64,
     /// Start of the reserved block of device virtual addresses.
     pub(crate) block: u64,
+    /// The size the user asked to map.
+    pub(crate) len: u64,
     /// Number of device pages mapped.
     pub(crate) pages: usize,
     /// Their size.
@@ -115,9 +139,8 @@ pub(crate) struct HlFile {
     drm: ARef<drm::Device<HlDrm>>,
     /// The context's ASID.
     pub(crate) asid: u32,
-    /// Mappings and accounting.
-    #[pin]
-    pub(crate) mem: Mutex<CtxMem>,
+    /// Mappings and accounting (shared with the device's error capture while open).
+    pub(crate) mem: Arc<Mutex<CtxMem>>,
     /// Command buffers by id.
     #[pin]
     pub(crate) cbs: Mutex<CbTable>,
@@ -164,8 +187,7 @@ impl drm::file::DriverFile for HlFile {
             open.ctx_active = true;
             open.open_counter += 1;
             // Error capture and events start afresh with each open, as upstream's.
-            *shared.cs_timeout.lock() = None;
-            *shared.page_fault.lock() = None;
+            *shared.captured.lock() = Captured::default();
             shared.notifier.lock().opened();
             let now = Instant::<Monotonic>::now();
             open.last_open = Some(now);
@@ -175,20 +197,27 @@ impl drm::file::DriverFile for HlFile {
         let init = || -> Result<Pin<KBox<Self>>> {
             let va = crate::va::context_space()?;
             let window = CtxCs::new()?;
-            KBox::try_pin_init(
+            let mem = Arc::pin_init(
+                new_mutex!(CtxMem {
+                    va,
+                    maps: KVec::new(),
+                    dram: 0,
+                }),
+                GFP_KERNEL,
+            )?;
+            let file_mem = mem.clone();
+            let file = KBox::try_pin_init(
                 try_pin_init!(HlFile {
                     drm: device.into(),
                     asid,
-                    mem <- new_mutex!(CtxMem {
-                        va,
-                        maps: KVec::new(),
-                        dram: 0,
-                    }),
+                    mem: file_mem,
                     cbs <- new_mutex!(CbTable::default()),
                     cs <- new_mutex!(window),
                 }),
                 GFP_KERNEL,
-            )
+            )?;
+            *shared.compute_mem.lock() = Some(mem);
+            Ok(file)
         };
         init().inspect_err(|_| release_ctx(shared, asid))
     }
@@ -264,6 +293,7 @@ impl drm::file::DriverFile for HlFile {
 /// Gives a context's ASID back and marks the compute context closed.
 fn release_ctx(shared: &Shared, asid: u32) {
     shared.notifier.lock().closed();
+    shared.compute_mem.lock().take();
     let mut open = shared.open.lock();
     open.asids &= !(1 << asid);
     open.ctx_active = false;

@@ -10,6 +10,7 @@
 //! is kept whether or not an eventfd is registered, and both start afresh with each open. The
 //! eventfd is released at close.
 
+use crate::capture::{Captured, FwErr};
 use kernel::{eventfd::EventFd, prelude::*, uapi};
 
 /// The bits the driver sends (`HL_NOTIFIER_EVENT_*`).
@@ -23,6 +24,7 @@ pub(crate) mod bits {
     pub(crate) const CRITICAL_FW_ERR: u64 = uapi::HL_NOTIFIER_EVENT_CRITICL_FW_ERR as u64;
     pub(crate) const USER_ENGINE_ERR: u64 = uapi::HL_NOTIFIER_EVENT_USER_ENGINE_ERR as u64;
     pub(crate) const PAGE_FAULT: u64 = uapi::HL_NOTIFIER_EVENT_PAGE_FAULT as u64;
+    pub(crate) const UNDEFINED_OPCODE: u64 = uapi::HL_NOTIFIER_EVENT_UNDEFINED_OPCODE as u64;
 }
 
 /// The firmware's report that it came back after a crash (`GAUDI_EVENT_FW_ALIVE_S`).
@@ -38,6 +40,18 @@ pub(crate) fn reset_event_bits(kind: u16) -> u64 {
         FW_ALIVE_S => bits::CRITICAL_FW_ERR | bits::DEVICE_RESET,
         RAZWI_OR_ADC_SW => bits::USER_ENGINE_ERR | bits::DEVICE_RESET,
         _ => bits::GENERAL_HW_ERR | bits::CRITICAL_HW_ERR | bits::DEVICE_RESET,
+    }
+}
+
+/// Keeps what a firmware event that resets the device tells of its cause, given the bits
+/// [`reset_event_bits`] gave it, as upstream: the firmware's own error for a firmware error,
+/// a hardware error for a hardware error that the reset escalates to critical.
+pub(crate) fn capture_reset_event(c: &mut Captured, kind: u16, mask: u64) {
+    if mask & bits::CRITICAL_FW_ERR != 0 {
+        c.fw_err(FwErr::Reported(kind));
+    }
+    if mask & bits::GENERAL_HW_ERR != 0 {
+        c.hw_err(kind);
     }
 }
 
@@ -58,6 +72,13 @@ pub(crate) fn event_bits(kind: u16) -> u64 {
     } else {
         0
     }
+}
+
+/// The DMA engine whose QMAN event `kind` is, if it is one.
+pub(crate) fn dma_qm_engine(kind: u16) -> Option<u32> {
+    DMA_QM_EVENTS
+        .contains(&kind)
+        .then(|| u32::from(kind - DMA_QM_EVENTS.start()))
 }
 
 /// Whether upstream looks at the MMU's fault capture when event `kind` arrives (the events
@@ -167,5 +188,21 @@ mod tests {
         assert_eq!(event_bits(604), bits::USER_ENGINE_ERR | bits::DEVICE_RESET);
         assert_eq!(event_bits(591), 0);
         assert!(checks_mmu(381) && !checks_mmu(658));
+        assert_eq!(dma_qm_engine(583), Some(0));
+        assert_eq!(dma_qm_engine(590), Some(7));
+        assert_eq!(dma_qm_engine(604), None);
+    }
+
+    #[test]
+    fn reset_events_are_captured_by_cause() {
+        let mut c = Captured::default();
+        capture_reset_event(&mut c, 662, reset_event_bits(662));
+        assert!(c.hw_err.is_none() && c.fw_err.is_none());
+        capture_reset_event(&mut c, 645, reset_event_bits(645));
+        assert_eq!(c.fw_err.map(|(_, e)| e), Some(FwErr::Reported(645)));
+        assert!(c.hw_err.is_none());
+        capture_reset_event(&mut c, 646, reset_event_bits(646));
+        assert_eq!(c.hw_err.map(|(_, id)| id), Some(646));
+        assert_eq!(c.fw_err.map(|(_, e)| e), Some(FwErr::Reported(645)));
     }
 }

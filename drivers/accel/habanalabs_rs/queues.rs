@@ -154,6 +154,12 @@ impl Queues {
                 // SAFETY: `e < LEN`; the QMAN is not running yet, so nothing else writes.
                 unsafe { q.cq_entry(e).write_volatile(0) };
             }
+            // Empty BDs: what was on the ring before a reset is not reported after it.
+            let words = q.pq.as_mut_ptr().cast::<u64>();
+            for w in 0..2 * LEN as usize {
+                // SAFETY: `w < 2 * LEN`, the ring's length in words; the QMAN is not running.
+                unsafe { words.add(w).write_volatile(0) };
+            }
             let pq = q.pq.dma_address() + HOST_PHYS_BASE;
             r.wr(stream_reg(i, regs::QM_PQ_BASE_LO), pq as u32);
             r.wr(stream_reg(i, regs::QM_PQ_BASE_HI), (pq >> 32) as u32);
@@ -228,6 +234,29 @@ impl Queues {
             r.wr(DMA0_QM + n * DMA_STRIDE + regs::QM_GLBL_CFG0, 0);
         }
         let _ = r.rd(DMA0_QM + regs::QM_GLBL_CFG0);
+    }
+
+    /// The CB addresses of the BDs of queue `q` before the device's consumer index `ci`,
+    /// newest first, into `out`; it stops at an empty BD. Returns how many it wrote.
+    pub(crate) fn last_bds(&self, q: usize, ci: u32, out: &mut [u64]) -> usize {
+        let words = self.q[q].pq.as_mut_ptr().cast::<u64>();
+        let mut slot = ci % LEN;
+        for (n, addr) in out.iter_mut().enumerate() {
+            slot = (slot + LEN - 1) % LEN;
+            // SAFETY: `2 * slot + 1 < 2 * LEN`, the ring's length in words. Only the caller,
+            // under the queue lock, writes BDs; the device only reads them.
+            let (ptr, len) = unsafe {
+                (
+                    words.add(2 * slot as usize).read_volatile(),
+                    words.add(2 * slot as usize + 1).read_volatile() as u32,
+                )
+            };
+            if len == 0 {
+                return n;
+            }
+            *addr = ptr;
+        }
+        out.len()
     }
 
     /// Free PQ slots of queue `q`.

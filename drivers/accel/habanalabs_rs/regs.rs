@@ -166,6 +166,37 @@ pub(crate) const QM_GLBL_CFG1: u32 = 0x004;
 pub(crate) const QM_GLBL_PROT: u32 = 0x008;
 /// Which errors are reported and which stop the QMAN.
 pub(crate) const QM_GLBL_ERR_CFG: u32 = 0x00C;
+/// Per-stream error causes, write one to clear (stream `s` at `+ 4 * s`, the lower CP at
+/// `+ 0x10`); see [`QM_ERR_CAUSES`].
+pub(crate) const QM_GLBL_STS1: u32 = 0x040;
+/// The CB a stream's CQ fetcher works on, low half (stream `s` at `+ 0x10 * s`, the lower CP
+/// at `+ 0x40`).
+pub(crate) const QM_CQ_PTR_LO: u32 = 0x174;
+/// See [`QM_CQ_PTR_LO`].
+pub(crate) const QM_CQ_PTR_HI: u32 = 0x178;
+/// That CB's size.
+pub(crate) const QM_CQ_TSIZE: u32 = 0x17C;
+/// What each bit of `GLBL_STS1` reports.
+pub(crate) const QM_ERR_CAUSES: [&str; 16] = [
+    "PQ fetch error on the HBW bus",
+    "CQ fetch error on the HBW bus",
+    "command parser error on the HBW bus",
+    "undefined opcode",
+    "STOP packet",
+    "command parser error on the LBW bus",
+    "register write (WREG_32/WREG_BULK) failed",
+    "reserved cause 7",
+    "fence 0 increment clipped at its maximum",
+    "fence 1 increment clipped at its maximum",
+    "fence 2 increment clipped at its maximum",
+    "fence 3 increment clipped at its maximum",
+    "fence 0 decrement clipped at its minimum",
+    "fence 1 decrement clipped at its minimum",
+    "fence 2 decrement clipped at its minimum",
+    "fence 3 decrement clipped at its minimum",
+];
+/// `GLBL_STS1`: the command parser met an opcode Gaudi does not define.
+pub(crate) const QM_STS1_UNDEF_CMD: u32 = 1 << 3;
 /// Per-stream PQ base, low half (stream `s` at `+ 4 * s`; the same for the next five).
 pub(crate) const QM_PQ_BASE_LO: u32 = 0x070;
 /// PQ base, high half.

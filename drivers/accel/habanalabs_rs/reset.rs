@@ -15,6 +15,7 @@
 //! CSs are aborted and they can go on submitting. Upstream cannot keep a context across a
 //! reset; this driver can, because it keeps the MMU's tables in host memory.
 
+use crate::capture::{self, Captured, FwErr};
 use crate::cpucp::{self, op, Packet};
 use crate::gaudi::Gaudi;
 use crate::node::{HlDrm, Shared};
@@ -28,7 +29,7 @@ use kernel::{
         atomic::{ordering::Relaxed, Atomic},
         Arc, Mutex,
     },
-    time::{msecs_to_jiffies, Delta, Instant, Monotonic},
+    time::{msecs_to_jiffies, Delta},
     workqueue::{self, DelayedWork, WorkItem},
 };
 
@@ -196,10 +197,10 @@ impl Gaudi<'_> {
         if let Some(fence) = expired {
             // The first timeout since the file was opened is kept for INFO, as upstream.
             let shared: &Shared = drm;
-            let mut cap = shared.cs_timeout.lock();
-            let first = cap.is_none();
+            let mut cap = shared.captured.lock();
+            let first = cap.cs_timeout.is_none();
             if first {
-                *cap = Some((Instant::<Monotonic>::now().as_nanos(), fence.seq));
+                cap.cs_timeout = Some((capture::now(), fence.seq));
             }
             drop(cap);
             // As upstream: the first timeout is reported as such, every one as a reset.
@@ -238,6 +239,7 @@ impl Gaudi<'_> {
                     "device heartbeat failed ({:?}); resetting the device\n",
                     res
                 );
+                self.capture(|c| c.fw_err(FwErr::Heartbeat));
                 self.notify(bits::DEVICE_RESET | bits::DEVICE_UNAVAILABLE | bits::CRITICAL_FW_ERR);
                 self.reset(None);
             }
@@ -256,14 +258,21 @@ impl Gaudi<'_> {
         }
     }
 
-    /// Keeps the first page fault since the compute file was opened, for
-    /// `HL_INFO_PAGE_FAULT_EVENT`.
+    /// Runs `f` on the errors kept for INFO, while the device is registered.
+    pub(crate) fn capture(&self, f: impl FnOnce(&mut Captured)) {
+        self.with_shared(|s| f(&mut s.captured.lock()));
+    }
+
+    /// Keeps the first page fault since the compute file was opened, with the context's host
+    /// mappings at that moment, for `HL_INFO_PAGE_FAULT_EVENT` and `HL_INFO_USER_MAPPINGS`.
     pub(crate) fn record_page_fault(&self, va: u64) {
         self.with_shared(|s| {
-            let mut pf = s.page_fault.lock();
-            if pf.is_none() {
-                *pf = Some((Instant::<Monotonic>::now().as_nanos(), va));
+            if s.captured.lock().page_fault.is_some() {
+                return;
             }
+            // Listed before the capture is locked: the context's lock is never taken inside it.
+            let maps = s.user_mappings();
+            s.captured.lock().page_fault(va, maps);
         });
     }
 

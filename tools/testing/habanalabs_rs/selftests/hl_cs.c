@@ -1169,17 +1169,65 @@ static int info_arg(int fd, uint32_t op, uint32_t arg)
 	return ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? -errno : 0;
 }
 
+/* INFO into `buf`; the call's array_size comes back in `*array`. Returns 0 or -errno. */
+static int info_array(int fd, uint32_t op, void *buf, uint32_t size, uint32_t *array)
+{
+	struct hl_info_args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.op = op;
+	a.return_pointer = (uint64_t)(uintptr_t)buf;
+	a.return_size = size;
+	a.array_size = 0xdead;
+	rc = ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? -errno : 0;
+	*array = a.array_size;
+	return rc;
+}
+
+/*
+ * The error captures that write nothing until something was captured, checked on a fresh
+ * open: HW_ERR_EVENT, FW_ERR_EVENT (a NULL buffer is EINVAL, a zero size is accepted) and
+ * USER_MAPPINGS (array_size untouched).
+ */
+static void check_nothing_captured(int fd)
+{
+	struct hl_info_hw_err_event hw;
+	struct hl_info_fw_err_event fw;
+	uint32_t n;
+
+	memset(&hw, 0xa5, sizeof(hw));
+	memset(&fw, 0xa5, sizeof(fw));
+	EXPECT(info(fd, HL_INFO_HW_ERR_EVENT, &hw, sizeof(hw), 0) == 0 && hw.event_id == 0xa5a5,
+	       "HW_ERR_EVENT wrote before any error");
+	EXPECT(info(fd, HL_INFO_FW_ERR_EVENT, &fw, sizeof(fw), 0) == 0 && fw.event_id == 0xa5a5,
+	       "FW_ERR_EVENT wrote before any error");
+	EXPECT(info(fd, HL_INFO_HW_ERR_EVENT, NULL, sizeof(hw), 0) == -EINVAL, "HW_ERR into NULL");
+	EXPECT(info(fd, HL_INFO_FW_ERR_EVENT, NULL, sizeof(fw), 0) == -EINVAL, "FW_ERR into NULL");
+	EXPECT(info(fd, HL_INFO_HW_ERR_EVENT, &hw, 0, 0) == 0, "HW_ERR of size 0 with nothing kept");
+	EXPECT(info_array(fd, HL_INFO_USER_MAPPINGS, &hw, sizeof(hw), &n) == 0 && n == 0xdead,
+	       "USER_MAPPINGS before any fault: array_size %#x", n);
+}
+
 /*
  * Device events through an eventfd: the argument checks, then, once the shell was told
- * "registered", waits up to 60 s for the eventfd to fire (the shell makes the firmware ask
- * for a reset) and checks the events GET_EVENTS reports, and that it clears them.
+ * "registered", waits up to 60 s for the eventfd to fire (the shell makes the firmware post
+ * event `event`, which resets the device) and checks the events GET_EVENTS reports, that it
+ * clears them, and what the driver kept of the error: for DEV_RESET_REQ (646) a hardware
+ * error, for FW_ALIVE_S (645, the firmware restarted) a firmware error it reported.
  */
-static int check_events(void)
+static int check_events(int event)
 {
 	int fd = open_node(), efd = eventfd(0, EFD_CLOEXEC), pipefd[2];
 	struct pollfd p = { .fd = efd, .events = POLLIN };
-	uint64_t mask = 0, count = 0;
+	uint64_t mask = 0, count = 0, want;
+	struct hl_info_hw_err_event hw;
+	struct hl_info_fw_err_event fw;
 
+	EXPECT(event == 645 || event == 646, "event %d is not one this test knows", event);
+	want = event == 646 ? HL_NOTIFIER_EVENT_DEVICE_RESET | HL_NOTIFIER_EVENT_GENERAL_HW_ERR |
+				      HL_NOTIFIER_EVENT_CRITICL_HW_ERR :
+			      HL_NOTIFIER_EVENT_DEVICE_RESET | HL_NOTIFIER_EVENT_CRITICL_FW_ERR;
 	EXPECT(efd >= 0 && pipe(pipefd) == 0, "eventfd/pipe: %s", strerror(errno));
 	EXPECT(info_arg(fd, HL_INFO_UNREGISTER_EVENTFD, 0) == -EINVAL, "unregister with none");
 	EXPECT(info_arg(fd, HL_INFO_REGISTER_EVENTFD, 9999) == -EBADF, "register fd 9999");
@@ -1189,6 +1237,7 @@ static int check_events(void)
 	EXPECT(info(fd, HL_INFO_GET_EVENTS, &mask, 4, 0) == -EINVAL, "GET_EVENTS into 4 bytes");
 	EXPECT(info(fd, HL_INFO_GET_EVENTS, &mask, 8, 0) == 0 && mask == 0,
 	       "events pending on a quiet device: %#llx", (unsigned long long)mask);
+	check_nothing_captured(fd);
 	if (failed)
 		return failed;
 	printf("registered\n");
@@ -1197,12 +1246,32 @@ static int check_events(void)
 	EXPECT(read(efd, &count, 8) == 8 && count >= 1, "eventfd count %llu",
 	       (unsigned long long)count);
 	EXPECT(info(fd, HL_INFO_GET_EVENTS, &mask, 8, 0) == 0, "GET_EVENTS failed");
-	EXPECT((mask & HL_NOTIFIER_EVENT_DEVICE_RESET) && (mask & HL_NOTIFIER_EVENT_GENERAL_HW_ERR) &&
-	       (mask & HL_NOTIFIER_EVENT_CRITICL_HW_ERR), "events %#llx after the firmware's reset request",
-	       (unsigned long long)mask);
+	EXPECT((mask & want) == want, "events %#llx after event %d, want %#llx",
+	       (unsigned long long)mask, event, (unsigned long long)want);
 	printf("events %#llx (eventfd count %llu)\n", (unsigned long long)mask,
 	       (unsigned long long)count);
 	EXPECT(info(fd, HL_INFO_GET_EVENTS, &mask, 8, 0) == 0 && mask == 0, "events not cleared");
+	/* What was kept of the error: the whole structure, or ENOMEM. */
+	memset(&hw, 0xa5, sizeof(hw));
+	memset(&fw, 0xa5, sizeof(fw));
+	EXPECT(info(fd, HL_INFO_HW_ERR_EVENT, &hw, sizeof(hw), 0) == 0, "HW_ERR_EVENT failed");
+	EXPECT(info(fd, HL_INFO_FW_ERR_EVENT, &fw, sizeof(fw), 0) == 0, "FW_ERR_EVENT failed");
+	if (event == 646) {
+		EXPECT(hw.event_id == 646 && hw.timestamp > 0, "hardware error %u at %lld",
+		       hw.event_id, (long long)hw.timestamp);
+		EXPECT(fw.event_id == 0xa5a5, "a firmware error was reported for event 646");
+		EXPECT(info(fd, HL_INFO_HW_ERR_EVENT, &hw, sizeof(hw) - 1, 0) == -ENOMEM,
+		       "HW_ERR_EVENT into a short buffer");
+		printf("hardware error %u kept\n", hw.event_id);
+	} else {
+		EXPECT(fw.err_type == HL_INFO_FW_REPORTED_ERR && fw.event_id == 645 &&
+		       fw.timestamp > 0, "firmware error type %u event %u at %lld", fw.err_type,
+		       fw.event_id, (long long)fw.timestamp);
+		EXPECT(hw.event_id == 0xa5a5, "a hardware error was reported for event 645");
+		EXPECT(info(fd, HL_INFO_FW_ERR_EVENT, &fw, sizeof(fw) - 1, 0) == -ENOMEM,
+		       "FW_ERR_EVENT into a short buffer");
+		printf("firmware error %u kept\n", fw.event_id);
+	}
 	EXPECT(info_arg(fd, HL_INFO_UNREGISTER_EVENTFD, 0) == 0, "unregister failed");
 	EXPECT(info_arg(fd, HL_INFO_UNREGISTER_EVENTFD, 0) == -EINVAL, "unregister twice");
 	close(pipefd[0]);
@@ -1222,7 +1291,10 @@ static int check_page_fault(void)
 {
 	int fd = open_node(), efd = eventfd(0, EFD_CLOEXEC);
 	struct pollfd p = { .fd = efd, .events = POLLIN };
-	uint8_t *buf = buffer(4096, 4096);
+	uint8_t *buf = buffer(4096, 4096), *live = buffer(3 * 4096, 4096);
+	struct hl_user_mapping um[4];
+	uint64_t live_va = 0;
+	uint32_t n = 0;
 	struct hl_page_fault_info pf;
 	struct hl_wait_cs_out o;
 	struct hl_cs_chunk c;
@@ -1230,6 +1302,8 @@ static int check_page_fault(void)
 	struct cb cb;
 
 	EXPECT(info_arg(fd, HL_INFO_REGISTER_EVENTFD, efd) == 0, "register: %s", strerror(errno));
+	/* A mapping that stays: the fault's capture lists it, with the size asked for. */
+	EXPECT(map_host(fd, live + 100, 5000, 0, 0, &live_va) == 0, "MAP of the live buffer");
 	memset(&pf, 0xa5, sizeof(pf));
 	EXPECT(info(fd, HL_INFO_PAGE_FAULT_EVENT, &pf, sizeof(pf), 0) == 0 &&
 	       pf.addr == 0xa5a5a5a5a5a5a5a5ull, "PAGE_FAULT_EVENT wrote before any fault");
@@ -1256,9 +1330,84 @@ static int check_page_fault(void)
 	       (unsigned long long)pf.addr, (long long)pf.timestamp, (unsigned long long)va);
 	printf("page fault at %#llx captured; events %#llx\n", (unsigned long long)pf.addr,
 	       (unsigned long long)mask);
+	/* The context's mappings at the fault: the live one only (the faulting one was gone). */
+	EXPECT(info_array(fd, HL_INFO_USER_MAPPINGS, NULL, sizeof(um), &n) == -EINVAL,
+	       "USER_MAPPINGS into NULL");
+	EXPECT(info_array(fd, HL_INFO_USER_MAPPINGS, um, 8, &n) == -ENOMEM && n == 1,
+	       "USER_MAPPINGS into 8 bytes: array_size %u", n);
+	memset(um, 0xa5, sizeof(um));
+	EXPECT(info_array(fd, HL_INFO_USER_MAPPINGS, um, sizeof(um), &n) == 0 && n == 1,
+	       "USER_MAPPINGS: array_size %u", n);
+	EXPECT(um[0].dev_va == live_va && um[0].size == 5000 && um[1].dev_va == 0xa5a5a5a5a5a5a5a5ull,
+	       "user mapping %#llx+%llu, want %#llx+5000", (unsigned long long)um[0].dev_va,
+	       (unsigned long long)um[0].size, (unsigned long long)live_va);
+	printf("user mappings at the fault: %u (%#llx+%llu)\n", n,
+	       (unsigned long long)um[0].dev_va, (unsigned long long)um[0].size);
 	/* The CS cannot finish: it times out and the device is reset; it comes back. */
 	EXPECT(cs_wait(fd, seq, 30000000, 0, &o) == -ETIMEDOUT &&
 	       o.status == HL_WAIT_CS_STATUS_TIMEDOUT, "faulted CS: status %u", o.status);
+	wait_operational(fd);
+	cb_free(fd, &cb);
+	EXPECT(unmap(fd, live_va) == 0, "UNMAP of the live buffer");
+	close(efd);
+	close(fd);
+	return failed;
+}
+
+/*
+ * The shell made the next CB fetched on queue 1 (DMA0 stream 1) arrive corrupted: its first
+ * opcode is one Gaudi does not define. The stream stops on it; the driver keeps what upstream
+ * keeps (INFO UNDEFINED_OPCODE_EVENT: zeros before), the eventfd fires with the
+ * undefined-opcode and engine-error bits, and the stuck CS (2 s timeout) ends in a reset.
+ */
+static int check_undefined_opcode(void)
+{
+	int fd = open_node(), efd = eventfd(0, EFD_CLOEXEC), i;
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	struct hl_info_undefined_opcode_event u;
+	uint64_t seq, mask = 0, count, zero = 0;
+	struct hl_wait_cs_out o;
+	struct hl_cs_chunk c;
+	struct cb cb;
+
+	EXPECT(info_arg(fd, HL_INFO_REGISTER_EVENTFD, efd) == 0, "register: %s", strerror(errno));
+	memset(&u, 0xa5, sizeof(u));
+	EXPECT(info(fd, HL_INFO_UNDEFINED_OPCODE_EVENT, &u, sizeof(u), 0) == 0 &&
+	       u.timestamp == 0 && u.cq_addr == 0 && u.stream_id == 0,
+	       "UNDEFINED_OPCODE_EVENT before any: not zeros");
+	EXPECT(info(fd, HL_INFO_UNDEFINED_OPCODE_EVENT, &u, 0, 0) == -EINVAL, "into 0 bytes");
+	EXPECT(cb_new(fd, 4096, &cb) == 0, "CB CREATE failed");
+	for (i = 0; i < 4; i++)
+		pkt_simple(&cb, OP_NOP, 0);
+	memset(&c, 0, sizeof(c));
+	c.cb_handle = cb.handle;
+	c.queue_index = 1;
+	c.cb_size = cb.len;
+	EXPECT(cs_submit(fd, &c, 1, HL_CS_FLAGS_CUSTOM_TIMEOUT, 2, &seq, NULL) == 0, "CS failed");
+	if (failed)
+		return failed;
+	EXPECT(poll(&p, 1, 30000) == 1, "no event within 30 s of the corrupted CB");
+	EXPECT(read(efd, &count, 8) == 8, "eventfd read");
+	EXPECT(info(fd, HL_INFO_GET_EVENTS, &mask, 8, 0) == 0, "GET_EVENTS failed");
+	EXPECT((mask & HL_NOTIFIER_EVENT_UNDEFINED_OPCODE) &&
+	       (mask & HL_NOTIFIER_EVENT_USER_ENGINE_ERR),
+	       "events %#llx after an undefined opcode", (unsigned long long)mask);
+	memset(&u, 0xa5, sizeof(u));
+	EXPECT(info(fd, HL_INFO_UNDEFINED_OPCODE_EVENT, &u, sizeof(u), 0) == 0, "INFO failed");
+	EXPECT(u.timestamp > 0 && u.engine_id == GAUDI_ENGINE_ID_DMA_0 && u.stream_id == 1 &&
+	       u.cb_addr_streams_len == 1, "undefined opcode: ts %lld engine %u stream %u len %u",
+	       (long long)u.timestamp, u.engine_id, u.stream_id, u.cb_addr_streams_len);
+	/* The stream stopped in the CB its newest BD gave; it holds the user's packets. */
+	EXPECT(u.cq_addr != 0 && u.cq_addr == u.cb_addr_streams[0][0] &&
+	       u.cq_size >= cb.len, "CB %#llx (%u bytes), newest BD %#llx",
+	       (unsigned long long)u.cq_addr, u.cq_size,
+	       (unsigned long long)u.cb_addr_streams[0][0]);
+	EXPECT(!memcmp(&u.cb_addr_streams[1][0], &zero, 8), "streams beyond the first filled");
+	printf("undefined opcode: DMA%u stream %u, CB %#llx (%u bytes); events %#llx\n",
+	       u.engine_id, u.stream_id, (unsigned long long)u.cq_addr, u.cq_size,
+	       (unsigned long long)mask);
+	EXPECT(cs_wait(fd, seq, 30000000, 0, &o) == -ETIMEDOUT &&
+	       o.status == HL_WAIT_CS_STATUS_TIMEDOUT, "stopped CS: status %u", o.status);
 	wait_operational(fd);
 	cb_free(fd, &cb);
 	close(efd);
@@ -1315,8 +1464,10 @@ int cs_main(int argc, char **argv)
 		return check_load(atoi(argv[2]));
 	if (!strcmp(c, "p2p") && argc > 3)
 		return p2p(argv[2], argv[3], argc > 4 ? strtoul(argv[4], NULL, 0) : 0);
-	if (!strcmp(c, "events"))
-		return check_events();
+	if (!strcmp(c, "events") && argc > 2)
+		return check_events(atoi(argv[2]));
+	if (!strcmp(c, "undefined-opcode"))
+		return check_undefined_opcode();
 	if (!strcmp(c, "page-fault"))
 		return check_page_fault();
 	if (!strcmp(c, "wreg") && argc > 2)

@@ -122,16 +122,40 @@ test_fatal_event_resets_the_device() {
 	$T dma 65536
 }
 
-test_a_registered_eventfd_hears_of_the_reset() {
+# The firmware posts event $1 while a process waits on its eventfd; the process checks the
+# events and the error the driver kept.
+events_of() {
 	before=$(reset_count)
-	$T events > /tmp/events.out 2>&1 &
+	$T events $1 > /tmp/events.out 2>&1 &
 	pid=$!
 	wait_line /tmp/events.out registered
-	model_ctl 0 event 646 > /dev/null || fail "event not delivered"
+	model_ctl 0 event $1 > /dev/null || fail "event not delivered"
 	wait $pid || { cat /tmp/events.out; fail "events checks failed"; }
 	cat /tmp/events.out
 	[ "$(reset_count)" = $((before + 1)) ] || fail "no reset after the event"
 	operational
+}
+
+test_a_registered_eventfd_hears_of_the_reset_and_the_hardware_error() {
+	# DEV_RESET_REQ (646).
+	events_of 646
+}
+
+test_a_firmware_restart_is_kept_as_a_firmware_error() {
+	# FW_ALIVE_S (645): the firmware came back after a crash.
+	events_of 645
+	dmesg | grep -q "event 645 calls for a hard reset" || fail "no clear error"
+}
+
+test_an_undefined_opcode_is_captured_and_reported() {
+	before=$(reset_count)
+	# The next CB queue 1 fetches arrives corrupted (the model's fault injection).
+	model_ctl 0 corrupt-cb 1 > /dev/null || fail "cannot corrupt the next CB"
+	$T undefined-opcode || { operational; fail "undefined opcode checks failed"; }
+	operational
+	dmesg | grep -q "DMA0 QMAN stream 1: undefined opcode" || fail "no clear error about the cause"
+	[ "$(reset_count)" = $((before + 1)) ] || fail "the stopped CS did not reset the device"
+	$T dma 4096
 }
 
 test_a_page_fault_is_captured_and_reported() {

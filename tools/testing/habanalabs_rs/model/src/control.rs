@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// The commands, for `help`.
-pub const HELP: &str = "ok commands: stats | hang Q on|off | dma-delay Q MS | fw-silent on|off | \
-drop-msi N | event TYPE [U64...] | mmu-read ASID VA LEN | dma-read BUS LEN | reg-read OFF | \
-trace on|off | help (Q: external queue 0-7, OFF: register offset from CFG_BASE)";
+pub const HELP: &str = "ok commands: stats | hang Q on|off | dma-delay Q MS | corrupt-cb Q | \
+fw-silent on|off | drop-msi N | event TYPE [U64...] | mmu-read ASID VA LEN | dma-read BUS LEN | \
+reg-read OFF | trace on|off | help (Q: external queue 0-7, OFF: register offset from CFG_BASE)";
 
 fn on_off(s: Option<&str>) -> Result<bool, String> {
     match s {
@@ -79,6 +79,11 @@ pub fn command(dev: &Device, line: &str) -> Result<String, String> {
                 .and_then(|m| m.parse().ok())
                 .ok_or("expected milliseconds")?;
             dev.state().qm[e].streams[s].dma_delay = Duration::from_millis(ms);
+            Ok("ok".into())
+        }
+        Some("corrupt-cb") => {
+            let (e, s) = queue(w.next())?;
+            dev.state().qm[e].streams[s].corrupt_next = true;
             Ok("ok".into())
         }
         Some("fw-silent") => {

@@ -64,6 +64,8 @@ use std::time::{Duration, Instant};
 pub const MAX_CB: usize = 2 << 20;
 /// Bytes moved per step of a bulk transfer.
 const CHUNK: usize = 1 << 20;
+/// An opcode Gaudi does not define, for the corrupted-fetch fault.
+const UNDEFINED_OPCODE: u8 = 0xE;
 
 /// Why an engine access failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -627,8 +629,9 @@ impl Device {
         let qm = &mut st.qm[q];
         qm.streams[s].sts1 |= cause;
         if qm.err_cfg & (1 << (25 + s)) != 0 {
+            // Stopped where it is: its CQ registers still name the CB it was executing,
+            // which is dropped only when the QMAN is reset.
             qm.streams[s].halted = true;
-            qm.streams[s].cb = None;
         }
         if qm.err_cfg & (1 << (9 + s)) != 0 {
             let (addr, data) = (qm.err_addr, qm.err_wdata);
@@ -750,6 +753,10 @@ impl Device {
                 fx,
             );
             return Err(());
+        }
+        if std::mem::take(&mut st.qm[q].streams[s].corrupt_next) && data.len() >= 8 {
+            crate::warn!("DMA{q} stream {s}: fault injected: the CB at {ptr:#x} arrives corrupted");
+            data[7] = (data[7] & !0x1f) | UNDEFINED_OPCODE;
         }
         crate::trace!("DMA{q} stream {s}: CB {ptr:#x}+{len}");
         st.stats.cbs += 1;
@@ -1354,6 +1361,32 @@ mod tests {
     }
 
     #[test]
+    fn a_corrupted_fetch_stops_the_stream_on_an_undefined_opcode() {
+        let mut r = Rig::new();
+        r.dev.state().qm[0].streams[1].corrupt_next = true;
+        r.submit(1, &[build::bare(crate::packets::opcode::NOP)]);
+        r.dev.run_engines();
+        {
+            let st = r.dev.state();
+            let s1 = &st.qm[0].streams[1];
+            assert!(
+                s1.halted && !s1.corrupt_next,
+                "stopped, and the fault was used up"
+            );
+            assert_eq!(s1.sts1, sts1::CP_UNDEF_CMD_ERR);
+            assert_eq!(
+                st.qm[0].read(qm::CQ_PTR_LO + 0x10),
+                (H + CB + 0x1_0000) as u32
+            );
+        }
+        assert_eq!(r.cq(1, 0), 0, "nothing of the CB ran");
+        // The next CB on another stream is fetched intact.
+        r.submit(0, &[build::bare(crate::packets::opcode::NOP)]);
+        r.dev.run_engines();
+        assert_eq!(r.cq(0, 0), (1 << 31) | (1 << 30));
+    }
+
+    #[test]
     fn malformed_packets_stop_the_stream_with_the_cause() {
         let mut r = Rig::new();
         let mut bad = build::bare(crate::packets::opcode::NOP);
@@ -1521,9 +1554,19 @@ mod tests {
         let st = r.dev.state();
         for (s, cause) in [(0, sts1::CP_WREG_ERR), (1, sts1::CP_UNDEF_CMD_ERR)] {
             assert!(st.qm[0].streams[s].halted, "stream {s} stopped");
-            assert!(st.qm[0].streams[s].cb.is_none());
+            // Stopped in its CB, which the CQ registers still name.
+            let cb = H + CB + s as u64 * 0x1_0000;
+            let cq = qm::CQ_PTR_LO + 0x10 * s as u32;
+            assert_eq!(st.qm[0].read(cq), cb as u32);
+            assert_eq!(st.qm[0].read(cq + 4), (cb >> 32) as u32);
+            assert_eq!(
+                st.qm[0].read(cq + 8),
+                8 + 32,
+                "the packet and the two completions"
+            );
             assert_eq!(st.qm[0].read(qm::GLBL_STS1_0 + 4 * s as u32), cause);
         }
+        assert_ne!(st.qm[0].sts0() & 0b11, 0, "stopped streams are idle");
         assert_eq!(st.stats.engine_errors, 2);
         assert_eq!(st.stats.unmodelled_packets, 0, "an error, not a gap");
         // Each stream's error message (GLBL_ERR_ADDR/WDATA: DMA0's QM interrupt) reached the

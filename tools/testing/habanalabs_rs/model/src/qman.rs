@@ -191,6 +191,9 @@ pub struct Stream {
     pub hang: bool,
     /// Fault: every LIN_DMA takes this long.
     pub dma_delay: Duration,
+    /// Fault: the next CB fetched arrives corrupted, its first packet's opcode one Gaudi
+    /// does not define (once).
+    pub corrupt_next: bool,
     /// Its LIN_DMA is a job the engine thread is carrying out through the client (see
     /// `engine.rs`); the stream waits for it before its next packet.
     pub in_flight: bool,
@@ -270,7 +273,7 @@ impl Qman {
         for i in 0..5 {
             let idle = i == 4 || {
                 let st = &self.streams[i];
-                st.cb.is_none() && (st.pi == st.ci || st.halted)
+                st.halted || (st.cb.is_none() && st.pi == st.ci)
             };
             if idle {
                 v |= (1 << i) | (1 << (4 + i)) | (1 << (9 + i));
