@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// The commands, for `help`.
 pub const HELP: &str = "ok commands: stats | hang Q on|off | dma-delay Q MS | corrupt-cb Q | \
-fw-silent on|off | drop-msi N | event TYPE [U64...] | mmu-read ASID VA LEN | dma-read BUS LEN | \
+stray-access E ADDR read|write | fw-silent on|off | drop-msi N | event TYPE [U64...] | mmu-read ASID VA LEN | dma-read BUS LEN | \
 reg-read OFF | trace on|off | help (Q: external queue 0-7, OFF: register offset from CFG_BASE)";
 
 fn on_off(s: Option<&str>) -> Result<bool, String> {
@@ -84,6 +84,21 @@ pub fn command(dev: &Device, line: &str) -> Result<String, String> {
         Some("corrupt-cb") => {
             let (e, s) = queue(w.next())?;
             dev.state().qm[e].streams[s].corrupt_next = true;
+            Ok("ok".into())
+        }
+        Some("stray-access") => {
+            let e = number(w.next(), "a DMA engine")?;
+            let e = usize::try_from(e)
+                .ok()
+                .filter(|e| *e < 2)
+                .ok_or("the DMA engines are 0 and 1")?;
+            let addr = number(w.next(), "an address")?;
+            let write = match w.next() {
+                Some("read") => false,
+                Some("write") => true,
+                _ => return Err("expected read or write".into()),
+            };
+            dev.stray_access(e, addr, write)?;
             Ok("ok".into())
         }
         Some("fw-silent") => {

@@ -659,6 +659,32 @@ impl Device {
         Ok(out)
     }
 
+    /// Fault injection: DMA core `e` makes one 4-byte access (a read, or a zero-filling
+    /// write) at `addr`, an address that must decode to nothing, through its registers as a
+    /// direct transfer. The access is illegal: the core reports the error and the MMU's RAZWI
+    /// registers capture it.
+    pub fn stray_access(&self, e: usize, addr: u64, write: bool) -> Result<(), String> {
+        use crate::qman::{core, DMA_CORE_BASE};
+        if self.route_is_none(addr) {
+            let base = DMA_CORE_BASE[e];
+            let (src, commit) = if write { (0, 0x18) } else { (addr, 0x08) };
+            for (reg, v) in [
+                (core::SRC_BASE_LO, src as u32),
+                (core::SRC_BASE_HI, (src >> 32) as u32),
+                (core::DST_BASE_LO, addr as u32),
+                (core::DST_BASE_HI, (addr >> 32) as u32),
+                (core::DST_TSIZE_0, 4),
+                // Linear (bit 3), a fill for the write (bit 4), no completion.
+                (core::COMMIT, commit),
+            ] {
+                self.write_reg(base + reg, v);
+            }
+            Ok(())
+        } else {
+            Err(format!("{addr:#x} decodes to memory or registers; a stray access needs an address that decodes to nothing"))
+        }
+    }
+
     pub fn inject_event(&self, kind: u16, payload: &[u8]) -> bool {
         let sent = {
             let mut st = self.state();

@@ -72,8 +72,16 @@ const UNDEFINED_OPCODE: u8 = 0xE;
 pub enum AccessError {
     /// The MMU refused the address.
     Mmu(Fault),
-    /// The address decodes to nothing (or host memory QEMU has not mapped).
+    /// Host memory QEMU has not mapped, or that the firmware keeps closed, or memory past
+    /// its end.
     Unmapped(u64),
+    /// The physical address decodes to nothing: an illegal access (RAZWI), a read or a write.
+    NoTarget {
+        /// The address.
+        addr: u64,
+        /// Whether the access was a write.
+        write: bool,
+    },
     /// The client (QEMU) failed a DMA_READ or DMA_WRITE at this device address of host
     /// memory: an error reply, a bad or late reply, or no client.
     Client(u64),
@@ -174,6 +182,16 @@ fn advance(st: &mut State, q: usize, s: usize, size: usize) {
     }
 }
 
+/// The RAZWI initiator ID of DMA engine `q` (0 or 1) as the MMU captures it: the router of
+/// the DMA interface the engine sits behind (x in bits 27:24, y in bits 30:28: DMA0 and DMA2 at
+/// the west-south one, x 0 y 1, DMA1 and DMA3 at the east-south one, x 9 y 1) and the DMA AXI
+/// ID (2, bits 23:20). The lower bits, which the kernel headers do not describe, are 0.
+pub fn dma_initiator_id(q: usize) -> u32 {
+    const AXI_ID_DMA: u32 = 2;
+    let (x, y) = if q % 2 == 0 { (0, 1) } else { (9, 1) };
+    (y << 28) | (x << 24) | (AXI_ID_DMA << 20)
+}
+
 /// The write-completion address and value of DMA core `q`.
 fn completion_target(st: &State, q: usize) -> (u64, u32) {
     let c = &st.qm[q].core;
@@ -191,6 +209,11 @@ impl Device {
             Target::Sram(a) => Some((&self.sram, *a)),
             Target::Reg(_) | Target::Host(_) => None,
         }
+    }
+
+    /// Whether a 4-byte access at physical `addr` decodes to nothing.
+    pub(crate) fn route_is_none(&self, addr: u64) -> bool {
+        self.route(addr, 4).is_none()
     }
 
     fn route(&self, addr: u64, len: usize) -> Option<Target> {
@@ -248,6 +271,12 @@ impl Device {
     /// mapping covers.
     fn phys_read(&self, st: &State, pa: u64, buf: &mut [u8]) -> Result<(), AccessError> {
         let target = self.route(pa, buf.len());
+        if target.is_none() {
+            return Err(AccessError::NoTarget {
+                addr: pa,
+                write: false,
+            });
+        }
         let ok = match (&target, target.as_ref().and_then(|t| self.memory(t))) {
             (_, Some((m, a))) => read_lock(m).read(a, buf).is_ok(),
             (Some(Target::Host(b)), _) => st.fw.pci_access() && self.host.read(*b, buf).is_ok(),
@@ -285,6 +314,12 @@ impl Device {
         fx: &mut Fx,
     ) -> Result<(), AccessError> {
         let target = self.route(pa, buf.len());
+        if target.is_none() {
+            return Err(AccessError::NoTarget {
+                addr: pa,
+                write: true,
+            });
+        }
         let ok = match (&target, target.as_ref().and_then(|t| self.memory(t))) {
             (_, Some((m, a))) => write_lock(m).write(a, buf).is_ok(),
             (Some(Target::Host(b)), _) => st.fw.pci_access() && self.host.write(*b, buf).is_ok(),
@@ -303,10 +338,16 @@ impl Device {
     /// buffer.
     fn copy_direct(&self, st: &State, src: u64, dst: u64, n: usize) -> Result<bool, AccessError> {
         let Some(s) = self.route(src, n) else {
-            return Err(AccessError::Unmapped(src));
+            return Err(AccessError::NoTarget {
+                addr: src,
+                write: false,
+            });
         };
         let Some(d) = self.route(dst, n) else {
-            return Err(AccessError::Unmapped(dst));
+            return Err(AccessError::NoTarget {
+                addr: dst,
+                write: true,
+            });
         };
         let host_ok = st.fw.pci_access();
         let ok = match (&s, &d, self.memory(&s), self.memory(&d)) {
@@ -478,7 +519,10 @@ impl Device {
     /// Reads physical address `pa` with no lock held: memory, mapped host memory, or host
     /// memory through the client.
     fn read_unlocked(&self, pa: u64, buf: &mut [u8], host_ok: bool) -> Result<(), AccessError> {
-        let target = self.route(pa, buf.len()).ok_or(AccessError::Unmapped(pa))?;
+        let target = self.route(pa, buf.len()).ok_or(AccessError::NoTarget {
+            addr: pa,
+            write: false,
+        })?;
         if let Some((m, a)) = self.memory(&target) {
             return read_lock(m)
                 .read(a, buf)
@@ -505,7 +549,10 @@ impl Device {
         host_ok: bool,
         fx: &mut Fx,
     ) -> Result<(), AccessError> {
-        let target = self.route(pa, buf.len()).ok_or(AccessError::Unmapped(pa))?;
+        let target = self.route(pa, buf.len()).ok_or(AccessError::NoTarget {
+            addr: pa,
+            write: true,
+        })?;
         if let Some((m, a)) = self.memory(&target) {
             return write_lock(m)
                 .write(a, buf)
@@ -640,6 +687,7 @@ impl Device {
     }
 
     fn core_error(&self, st: &mut State, q: usize, e: AccessError, fx: &mut Fx) {
+        self.note_razwi(st, q, &e);
         if let AccessError::Mmu(_) = e {
             // The MMU's own interrupt: the firmware posts a page-fault event.
             self.write_reg_in(
@@ -650,11 +698,28 @@ impl Device {
             );
         }
         let c = &mut st.qm[q].core;
-        *c.entry(core::ERR_CAUSE).or_default() |= 0x3;
+        // HBW_RD_ERR and HBW_WR_ERR: the direction when it is known.
+        *c.entry(core::ERR_CAUSE).or_default() |= match e {
+            AccessError::NoTarget { write: false, .. } => 0x1,
+            AccessError::NoTarget { write: true, .. } => 0x2,
+            _ => 0x3,
+        };
         let addr = (u64::from(c.get(&core::ERRMSG_ADDR_HI).copied().unwrap_or(0)) << 32)
             | u64::from(c.get(&core::ERRMSG_ADDR_LO).copied().unwrap_or(0));
         let data = c.get(&core::ERRMSG_WDATA).copied().unwrap_or(0);
         self.error_message(st, addr, data, fx);
+    }
+
+    /// An access of DMA engine `q` (its QMAN or its core) that decoded to nothing is captured
+    /// by the MMU's RAZWI registers with the engine's initiator ID.
+    fn note_razwi(&self, st: &mut State, q: usize, e: &AccessError) {
+        if let AccessError::NoTarget { addr, write } = *e {
+            crate::warn!(
+                "DMA{q}: illegal {} at {addr:#x} (decodes to nothing): RAZWI",
+                if write { "write" } else { "read" }
+            );
+            st.mmu.latch_razwi(write, dma_initiator_id(q));
+        }
     }
 
     fn error_message(&self, st: &mut State, addr: u64, data: u32, fx: &mut Fx) {
@@ -717,6 +782,7 @@ impl Device {
         let bd_addr = stream.pq_base + slot * 16;
         let mut bd = [0u8; 16];
         if let Err(e) = self.engine_read(st, who, bd_addr, &mut bd) {
+            self.note_razwi(st, q, &e);
             self.stream_error(
                 st,
                 q,
@@ -744,6 +810,7 @@ impl Device {
         }
         let mut data = vec![0u8; len];
         if let Err(e) = self.engine_read(st, who, ptr, &mut data) {
+            self.note_razwi(st, q, &e);
             self.stream_error(
                 st,
                 q,
@@ -782,6 +849,7 @@ impl Device {
         match self.engine_write(st, who, addr, &value.to_le_bytes(), fx) {
             Ok(()) => true,
             Err(e) => {
+                self.note_razwi(st, q, &e);
                 let msg = format!("message to {addr:#x} failed: {e:?}");
                 self.stream_error(st, q, s, sts1::CP_MSG_WR_ERR, &msg, fx);
                 false
@@ -1358,6 +1426,50 @@ mod tests {
         );
         r.dev.run_engines();
         assert!(r.dev.state().qm[0].streams[0].halted);
+    }
+
+    #[test]
+    fn stray_accesses_are_captured_as_razwi_by_direction() {
+        let r = Rig::new();
+        let read = |reg| r.dev.read_reg(reg);
+        // Memory and registers decode: refused as a fault injection.
+        assert!(r.dev.stray_access(0, 0x2000_0000, true).is_err());
+        assert!(r.dev.stray_access(0, SRAM_BASE, false).is_err());
+        // Between HBM and SRAM nothing answers.
+        let hole = 0x40_0000_0000;
+        r.dev.stray_access(0, hole, true).unwrap();
+        assert_eq!(read(crate::regs::MMU_UP_RAZWI_WRITE_VLD), 1);
+        assert_eq!(
+            read(crate::regs::MMU_UP_RAZWI_WRITE_ID),
+            dma_initiator_id(0)
+        );
+        assert_eq!(read(crate::regs::MMU_UP_RAZWI_READ_VLD), 0);
+        assert_eq!(
+            r.dev.state().qm[0].core[&core::ERR_CAUSE],
+            0x2,
+            "a write error"
+        );
+        // The first is kept until the host clears it.
+        r.dev.stray_access(1, hole, true).unwrap();
+        assert_eq!(
+            read(crate::regs::MMU_UP_RAZWI_WRITE_ID),
+            dma_initiator_id(0)
+        );
+        r.dev.write_reg(crate::regs::MMU_UP_RAZWI_WRITE_VLD, 0);
+        assert_eq!(read(crate::regs::MMU_UP_RAZWI_WRITE_VLD), 0);
+        r.dev.stray_access(1, hole + 8, false).unwrap();
+        assert_eq!(read(crate::regs::MMU_UP_RAZWI_READ_VLD), 1);
+        assert_eq!(read(crate::regs::MMU_UP_RAZWI_READ_ID), dma_initiator_id(1));
+        assert_eq!(
+            r.dev.state().qm[1].core[&core::ERR_CAUSE],
+            0x3,
+            "then a read error"
+        );
+        assert_eq!(
+            r.dev.state().stats.engine_errors,
+            0,
+            "no stream was involved"
+        );
     }
 
     #[test]

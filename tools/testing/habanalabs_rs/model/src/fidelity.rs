@@ -719,6 +719,39 @@ fn model_matches_the_upstream_headers() {
     same!(c(core::ERRMSG_ADDR_HI), up::mmDMA0_CORE_ERRMSG_ADDR_HI);
     same!(c(core::ERRMSG_WDATA), up::mmDMA0_CORE_ERRMSG_WDATA);
     same!(c(core::STS0), up::mmDMA0_CORE_STS0);
+    // RAZWI capture: registers, the initiator ID's fields, the DMA engines' routers and AXI
+    // ID, and the core's read and write error causes the driver tells the engines apart by.
+    same!(regs::MMU_UP_RAZWI_WRITE_VLD, up::mmMMU_UP_RAZWI_WRITE_VLD);
+    same!(regs::MMU_UP_RAZWI_WRITE_ID, up::mmMMU_UP_RAZWI_WRITE_ID);
+    same!(regs::MMU_UP_RAZWI_READ_VLD, up::mmMMU_UP_RAZWI_READ_VLD);
+    same!(regs::MMU_UP_RAZWI_READ_ID, up::mmMMU_UP_RAZWI_READ_ID);
+    let masks = source("drivers/accel/habanalabs/include/gaudi/gaudi_masks.h");
+    let x_y = |name: &str| -> u64 {
+        let (x, y) = masks
+            .lines()
+            .find_map(|l| {
+                let rest = l
+                    .strip_prefix("#define ")?
+                    .trim_start()
+                    .strip_prefix(name)?;
+                let args = rest.trim().strip_prefix("RAZWI_INITIATOR_ID_X_Y(")?;
+                let (x, y) = args.trim_end_matches(')').split_once(',')?;
+                Some((x.trim().parse::<u64>().ok()?, y.trim().parse::<u64>().ok()?))
+            })
+            .unwrap_or_else(|| panic!("no {name}"));
+        (y << up::RAZWI_INITIATOR_Y_SHIFT) | (x << up::RAZWI_INITIATOR_X_SHIFT)
+    };
+    let axi_dma = u64::from(up::axi_id_AXI_ID_DMA) << up::RAZWI_INITIATOR_AXI_ID_SHIFT;
+    same!(
+        crate::engine::dma_initiator_id(0),
+        x_y("RAZWI_INITIATOR_ID_X_Y_DMA_IF_W_S_0") | axi_dma
+    );
+    same!(
+        crate::engine::dma_initiator_id(1),
+        x_y("RAZWI_INITIATOR_ID_X_Y_DMA_IF_E_S_0") | axi_dma
+    );
+    same!(1, up::DMA0_CORE_ERR_CAUSE_HBW_RD_ERR_MASK);
+    same!(2, up::DMA0_CORE_ERR_CAUSE_HBW_WR_ERR_MASK);
     same!(
         qman::SM_SOB_BASE[0],
         up::mmSYNC_MNGR_W_S_SYNC_MNGR_OBJS_SOB_OBJ_0

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 //! MMU v1: per-ASID hop0 tables, the five-hop walk over page tables in HBM (4 KiB pages end at
 //! hop4, 2 MiB pages at hop3), a translation cache that only an invalidation empties (as the
-//! STLB does: a driver that forgets to invalidate sees stale translations), and the capture
-//! registers of the first fault.
+//! STLB does: a driver that forgets to invalidate sees stale translations), the capture
+//! registers of the first fault, and the RAZWI registers that capture the first read and the
+//! first write that decoded to nothing (the engines report those, see `engine.rs`).
 //!
 //! Which addresses are translated: with the MMU enabled, an engine transaction that does not
 //! bypass the MMU translates addresses from `VA_HOST_SPACE_START` up; below that, addresses are
@@ -68,6 +69,9 @@ pub struct Mmu {
     tlb: HashMap<(u32, u64), u64>,
     page_error: (u32, u32),
     access_error: (u32, u32),
+    /// RAZWI captures: (valid, initiator ID) of the first illegal write and read.
+    razwi_write: (u32, u32),
+    razwi_read: (u32, u32),
     /// Configuration the driver writes and the model only keeps: the cache-management page
     /// (bits 39:8 and 49:40), the hop configuration and the interrupt mask.
     config: [u32; 4],
@@ -91,6 +95,10 @@ impl Mmu {
             MMU_UP_PAGE_ERROR_CAPTURE_VA => self.page_error.1,
             MMU_UP_ACCESS_ERROR_CAPTURE => self.access_error.0,
             MMU_UP_ACCESS_ERROR_CAPTURE_VA => self.access_error.1,
+            MMU_UP_RAZWI_WRITE_VLD => self.razwi_write.0,
+            MMU_UP_RAZWI_WRITE_ID => self.razwi_write.1,
+            MMU_UP_RAZWI_READ_VLD => self.razwi_read.0,
+            MMU_UP_RAZWI_READ_ID => self.razwi_read.1,
             STLB_CACHE_INV_BASE_39_8 => self.config[0],
             STLB_CACHE_INV_BASE_49_40 => self.config[1],
             STLB_HOP_CONFIGURATION => self.config[2],
@@ -132,6 +140,10 @@ impl Mmu {
                 self.access_error = (v & CAPTURE_VALID, self.access_error.1)
             }
             MMU_UP_ACCESS_ERROR_CAPTURE_VA => {}
+            // Writing the valid bit clears it (the driver writes 0); the IDs are read-only.
+            MMU_UP_RAZWI_WRITE_VLD => self.razwi_write.0 = v & 1,
+            MMU_UP_RAZWI_READ_VLD => self.razwi_read.0 = v & 1,
+            MMU_UP_RAZWI_WRITE_ID | MMU_UP_RAZWI_READ_ID => {}
             STLB_CACHE_INV_BASE_39_8 => self.config[0] = v,
             STLB_CACHE_INV_BASE_49_40 => self.config[1] = v & 0x3ff,
             STLB_HOP_CONFIGURATION => self.config[2] = v,
@@ -141,6 +153,19 @@ impl Mmu {
             _ => return None,
         }
         Some(())
+    }
+
+    /// Captures an illegal access of initiator `id`, unless one of its direction is captured
+    /// already (until the host clears the valid bit).
+    pub fn latch_razwi(&mut self, write: bool, id: u32) {
+        let cap = if write {
+            &mut self.razwi_write
+        } else {
+            &mut self.razwi_read
+        };
+        if cap.0 == 0 {
+            *cap = (1, id);
+        }
     }
 
     /// Back to the post-reset state.

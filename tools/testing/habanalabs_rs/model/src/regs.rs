@@ -131,6 +131,14 @@ pub const MMU_UP_PAGE_ERROR_CAPTURE_VA: u32 = 0xC1_1038;
 pub const MMU_UP_ACCESS_ERROR_CAPTURE: u32 = 0xC1_103C;
 /// Access error capture: VA 31:0.
 pub const MMU_UP_ACCESS_ERROR_CAPTURE_VA: u32 = 0xC1_1040;
+/// The MMU's capture of the first illegal write (RAZWI): valid bit, then the initiator ID.
+pub const MMU_UP_RAZWI_WRITE_VLD: u32 = 0xC1_105C;
+/// See [`MMU_UP_RAZWI_WRITE_VLD`].
+pub const MMU_UP_RAZWI_WRITE_ID: u32 = 0xC1_1060;
+/// The same for the first illegal read.
+pub const MMU_UP_RAZWI_READ_VLD: u32 = 0xC1_1064;
+/// See [`MMU_UP_RAZWI_READ_VLD`].
+pub const MMU_UP_RAZWI_READ_ID: u32 = 0xC1_1068;
 
 /// PSOC timestamp counter control: bit 0 enables counting.
 pub const PSOC_TIMESTAMP_CNTCR: u32 = 0xC4_9000;
