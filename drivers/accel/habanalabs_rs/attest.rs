@@ -312,7 +312,7 @@ mod tests {
         assert_eq!(check_generic(3, 2 << 20), Err(GenericError::SubOpcode));
         assert_eq!(check_generic(0, (1 << 20) + 1), Err(GenericError::TooLarge));
         assert_eq!(check_generic(0, 0), Err(GenericError::NoBuffer));
-        assert_eq!(check_generic(0, 1 << 20), Err(GenericError::NoBuffer));
-        assert_eq!(check_generic(0, 1 << 20).unwrap_err().errno(), ENOMEM);
+        assert_eq!(check_generic(0, 0).unwrap_err().errno(), ENOMEM);
+        assert_eq!(check_generic(2, 1 << 20), Ok(false));
     }
 }

@@ -4,14 +4,15 @@
 //!
 //! As upstream, the driver keeps the first error of each kind since the compute file was
 //! opened (a CS timeout, an MMU page fault with the context's host mappings at that moment,
-//! an undefined opcode met by a queue, a hardware error and a firmware error that reset the
-//! device), and INFO hands them out: `CS_TIMEOUT_EVENT`, `PAGE_FAULT_EVENT`, `USER_MAPPINGS`,
-//! `UNDEFINED_OPCODE_EVENT`, `HW_ERR_EVENT` and `FW_ERR_EVENT`. Everything starts afresh
+//! an undefined opcode met by a queue, an illegal access, a hardware error and a firmware
+//! error that reset the device), and INFO hands them out: `CS_TIMEOUT_EVENT`,
+//! `PAGE_FAULT_EVENT`, `USER_MAPPINGS`, `UNDEFINED_OPCODE_EVENT`, `RAZWI_EVENT`,
+//! `HW_ERR_EVENT` and `FW_ERR_EVENT`. Everything starts afresh
 //! with each open. Timestamps are `CLOCK_MONOTONIC` nanoseconds, as upstream's `ktime_get()`.
 
 use kernel::{
     prelude::*,
-    time::{Instant, Monotonic},
+    time::{Delta, Instant, Monotonic},
     uapi,
 };
 
@@ -34,13 +35,72 @@ pub(crate) struct UndefinedOpcode {
     pub(crate) engine_id: u32,
     /// The stream that stopped; [`STREAMS`] for the lower CP.
     pub(crate) stream_id: u32,
-    /// The CB the stream was executing, and its size.
+    /// The CB the stream was executing.
     pub(crate) cq_addr: u64,
+    /// That CB's size.
     pub(crate) cq_size: u32,
     /// Per stream looked at, the CB addresses of its last buffer descriptors, newest first.
     pub(crate) cb_addrs: [[u64; LAST_BDS]; STREAMS],
     /// How many entries of `cb_addrs` are filled: 1 for a stream, 4 for the lower CP.
     pub(crate) streams: u32,
+}
+
+/// An illegal access (RAZWI).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Razwi {
+    /// When it was handled.
+    pub(crate) timestamp: i64,
+    /// The address the MMU's fault capture held with it; 0 if none.
+    pub(crate) addr: u64,
+    /// The engines that may have made it; `razwi::NA` for none.
+    pub(crate) engines: [u16; 2],
+    /// `HL_RAZWI_READ` and/or `HL_RAZWI_WRITE`.
+    pub(crate) flags: u8,
+}
+
+impl Razwi {
+    /// How many of [`Razwi::engines`] name an engine.
+    pub(crate) fn engine_count(&self) -> u16 {
+        self.engines
+            .iter()
+            .take_while(|e| **e != crate::razwi::NA)
+            .count() as u16
+    }
+}
+
+/// A limit on how often the errors user work can cause are logged: at most [`RateLimit::BURST`]
+/// lines every [`RateLimit::PERIOD`], as the kernel's `dev_err_ratelimited()` allows.
+#[derive(Default)]
+pub(crate) struct RateLimit {
+    window: Option<Instant<Monotonic>>,
+    lines: u32,
+    missed: u32,
+}
+
+impl RateLimit {
+    /// Lines allowed per period (the kernel's default burst).
+    pub(crate) const BURST: u32 = 10;
+    /// The period (the kernel's default interval).
+    pub(crate) const PERIOD: Delta = Delta::from_secs(5);
+
+    /// Whether one more line may be logged now. When a new period starts after lines were
+    /// held back, returns how many were.
+    pub(crate) fn allow(&mut self) -> (bool, u32) {
+        let now = Instant::<Monotonic>::now();
+        let mut missed = 0;
+        if self.window.is_none_or(|w| now - w >= Self::PERIOD) {
+            self.window = Some(now);
+            self.lines = 0;
+            missed = core::mem::take(&mut self.missed);
+        }
+        if self.lines < Self::BURST {
+            self.lines += 1;
+            (true, missed)
+        } else {
+            self.missed += 1;
+            (false, missed)
+        }
+    }
 }
 
 /// A host mapping of the context when a page fault was captured.
@@ -72,6 +132,8 @@ pub(crate) struct Captured {
     pub(crate) user_mappings: KVec<UserMapping>,
     /// An undefined opcode.
     pub(crate) undefined_opcode: Option<UndefinedOpcode>,
+    /// An illegal access.
+    pub(crate) razwi: Option<Razwi>,
     /// A hardware error that reset the device: when, and its event id.
     pub(crate) hw_err: Option<(i64, u16)>,
     /// A firmware error: when, and what.
@@ -88,6 +150,15 @@ impl Captured {
         self.page_fault = Some((now(), addr));
         self.user_mappings = maps;
         true
+    }
+
+    /// Keeps illegal access `r`, seen with MMU fault address `addr`, unless one was kept.
+    pub(crate) fn razwi(&mut self, r: Razwi, addr: u64) {
+        self.razwi.get_or_insert(Razwi {
+            timestamp: now(),
+            addr,
+            ..r
+        });
     }
 
     /// Keeps a hardware error of event `id`, unless one was kept already.
@@ -155,6 +226,30 @@ mod tests {
         assert_eq!(&b[0..8], &0x100_0020_0000u64.to_ne_bytes());
         assert_eq!(&b[8..16], &4096u64.to_ne_bytes());
         assert!(c.wants_undefined_opcode());
+        let r = Razwi {
+            engines: [3, crate::razwi::NA],
+            flags: 2,
+            ..Razwi::default()
+        };
+        c.razwi(r, 0x1234);
+        c.razwi(Razwi::default(), 0);
+        let kept = c.razwi.unwrap();
+        assert_eq!((kept.addr, kept.flags, kept.engine_count()), (0x1234, 2, 1));
+        assert!(kept.timestamp > 0);
         assert!(c.hw_err.unwrap().0 > 0);
+    }
+
+    #[test]
+    fn error_lines_are_limited_to_a_burst_per_period() {
+        let mut l = RateLimit::default();
+        for _ in 0..RateLimit::BURST {
+            assert_eq!(l.allow(), (true, 0));
+        }
+        assert_eq!(l.allow(), (false, 0));
+        assert_eq!(l.allow(), (false, 0));
+        // A new period: the held-back count is reported once.
+        l.window = Some(Instant::<Monotonic>::now() - RateLimit::PERIOD);
+        assert_eq!(l.allow(), (true, 2));
+        assert_eq!(l.allow(), (true, 0));
     }
 }

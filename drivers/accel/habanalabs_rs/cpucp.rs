@@ -43,8 +43,10 @@ const PKT_OFFSET: usize = EQ_OFFSET + EQ_SIZE;
 /// Room for one packet, array packets included.
 const PKT_SIZE: usize = 4096;
 const BUF_OFFSET: usize = PKT_OFFSET + PKT_SIZE;
-/// Room for the largest reply buffer the driver asks for.
-pub(crate) const BUF_SIZE: usize = 8192;
+/// Room for the largest reply buffer the driver asks for: a generic firmware request of
+/// 1 MiB, the most upstream takes from its CPU-accessible pool.
+pub(crate) const BUF_SIZE: usize = 1 << 20;
+const _: () = assert!(BUF_OFFSET + BUF_SIZE <= CPU_MEM_SIZE);
 
 /// Device addresses of host memory carry this offset (the PCIe outbound window).
 pub(crate) const HOST_PHYS_BASE: u64 = 0x80_0000_0000;
@@ -71,6 +73,8 @@ const BD_SCRUBBED: u32 = 0xFFFF_FFFF;
 pub(crate) const MSG_TIMEOUT: Delta = Delta::from_secs(4);
 /// Time allowed for packets that gather data (INFO_GET, energy, counters).
 pub(crate) const INFO_TIMEOUT: Delta = Delta::from_secs(10);
+/// How long the device CPU may take to read the EEPROM (upstream's).
+pub(crate) const EEPROM_TIMEOUT: Delta = Delta::from_secs(10);
 const QUEUE_INIT_TIMEOUT: Delta = Delta::from_secs(30);
 
 /// Number of event types Gaudi defines.
@@ -101,6 +105,7 @@ pub(crate) mod op {
     pub(crate) const TOTAL_ENERGY_GET: u32 = 29;
     pub(crate) const PLL_INFO_GET: u32 = 30;
     pub(crate) const POWER_GET: u32 = 32;
+    pub(crate) const EEPROM_DATA_GET: u32 = 22;
     pub(crate) const HBM_REPLACED_ROWS_INFO_GET: u32 = 43;
     pub(crate) const HBM_PENDING_ROWS_STATUS: u32 = 44;
 }

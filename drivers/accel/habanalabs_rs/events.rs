@@ -122,7 +122,8 @@ pub(crate) const FIX_THERMAL_ENV_S: u16 = 660;
 /// See [`FIX_POWER_ENV_S`].
 pub(crate) const FIX_THERMAL_ENV_E: u16 = 661;
 
-fn within(t: u16, table: &[(u16, u16)]) -> bool {
+/// Whether event type `t` is in one of the inclusive ranges of `table`.
+pub(crate) fn within(t: u16, table: &[(u16, u16)]) -> bool {
     table.iter().any(|&(a, b)| (a..=b).contains(&t))
 }
 

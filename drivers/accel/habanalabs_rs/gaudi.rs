@@ -180,6 +180,10 @@ pub(crate) struct Gaudi<'bound> {
     /// Clock throttling reported by the firmware.
     #[pin]
     pub(crate) throttle: Mutex<Throttle>,
+    /// How often errors user work can cause (faults, illegal accesses, queue errors) are
+    /// logged.
+    #[pin]
+    err_log: Mutex<crate::capture::RateLimit>,
     /// The external queues and the CSs in flight.
     #[pin]
     pub(crate) cs: Mutex<DevCs>,
@@ -257,6 +261,7 @@ impl<'bound> Gaudi<'bound> {
                 gone: AtomicBool::new(false),
             },
             throttle <- new_mutex!(Throttle::default()),
+            err_log <- new_mutex!(crate::capture::RateLimit::default()),
             cs <- new_mutex!(DevCs {
                 queues,
                 inflight: KVec::new(),
@@ -922,7 +927,10 @@ impl Gaudi<'_> {
             Action::Reset => {
                 dev_err!(dev, "event {} calls for a hard reset\n", kind);
                 self.stats.needs_reset.store(true, Ordering::Relaxed);
-                let mask = crate::notify::reset_event_bits(kind);
+                let mut mask = crate::notify::reset_event_bits(kind);
+                if crate::notify::checks_mmu(kind) {
+                    mask |= self.check_razwi_and_mmu();
+                }
                 self.capture(|c| crate::notify::capture_reset_event(c, kind, mask));
                 self.notify(mask);
                 self.request_reset();
@@ -937,8 +945,8 @@ impl Gaudi<'_> {
                 }
                 self.note_throttling(kind);
                 let mut mask = crate::notify::event_bits(kind);
-                if crate::notify::checks_mmu(kind) && self.capture_page_fault() {
-                    mask |= crate::notify::bits::PAGE_FAULT;
+                if crate::notify::checks_mmu(kind) {
+                    mask |= self.check_razwi_and_mmu();
                 }
                 if let Some(n) = crate::notify::dma_qm_engine(kind) {
                     mask |= self.qman_errors(n);
@@ -955,25 +963,71 @@ impl Gaudi<'_> {
                 if count <= 3 {
                     dev_info!(dev, "event {} from the device (no action)\n", kind);
                 }
+                self.notify(crate::notify::event_bits(kind));
             }
         }
     }
 
-    /// Takes the MMU's capture of a faulting translation, if it holds one, as upstream: the
-    /// address is recorded (the first since the compute file was opened) and the capture
-    /// cleared. Returns whether there was one.
-    fn capture_page_fault(&self) -> bool {
-        let r = self.regs();
-        let cap = r.rd(regs::MMU_UP_PAGE_ERROR_CAPTURE);
-        if cap & regs::PAGE_ERROR_VALID == 0 {
-            return false;
+    /// What upstream looks at with engine and ECC error events: the RAZWI capture, then the
+    /// MMU's fault captures. Keeps what it finds (the first since the open of each kind) and
+    /// returns the notifier bits for it.
+    fn check_razwi_and_mmu(&self) -> u64 {
+        let razwi = self.take_razwi();
+        let (fault, addr) = self.take_mmu_errors();
+        let mut mask = 0;
+        if let Some(va) = fault {
+            self.record_page_fault(va);
+            mask |= crate::notify::bits::PAGE_FAULT;
         }
-        let va = (u64::from(cap & (regs::PAGE_ERROR_VALID - 1)) << 32)
-            | u64::from(r.rd(regs::MMU_UP_PAGE_ERROR_CAPTURE_VA));
-        r.wr(regs::MMU_UP_PAGE_ERROR_CAPTURE, 0);
-        dev_err!(self.dev(), "MMU page fault at {:#x}\n", va);
-        self.record_page_fault(va);
-        true
+        if let Some(r) = razwi {
+            self.capture(|c| c.razwi(r, addr.unwrap_or(0)));
+            mask |= crate::notify::bits::RAZWI;
+        }
+        mask
+    }
+
+    /// Takes the MMU's captures of a translation that faulted and of an access its
+    /// permissions refused, as upstream: each is logged and cleared. Returns the faulting
+    /// address, and the address of the last capture found (what a RAZWI report carries).
+    fn take_mmu_errors(&self) -> (Option<u64>, Option<u64>) {
+        let r = self.regs();
+        let take = |cap_reg, va_reg| {
+            let cap = r.rd(cap_reg);
+            if cap & regs::PAGE_ERROR_VALID == 0 {
+                return None;
+            }
+            let va =
+                (u64::from(cap & (regs::PAGE_ERROR_VALID - 1)) << 32) | u64::from(r.rd(va_reg));
+            r.wr(cap_reg, 0);
+            Some(va)
+        };
+        let fault = take(
+            regs::MMU_UP_PAGE_ERROR_CAPTURE,
+            regs::MMU_UP_PAGE_ERROR_CAPTURE_VA,
+        );
+        if let Some(va) = fault.filter(|_| self.may_log_error()) {
+            dev_err!(self.bound(), "MMU page fault at {:#x}\n", va);
+        }
+        let access = take(
+            regs::MMU_UP_ACCESS_ERROR_CAPTURE,
+            regs::MMU_UP_ACCESS_ERROR_CAPTURE_VA,
+        );
+        if let Some(va) = access.filter(|_| self.may_log_error()) {
+            dev_err!(self.bound(), "MMU access error at {:#x}\n", va);
+        }
+        (fault, access.or(fault))
+    }
+
+    /// Whether an error line user work can cause may be logged now (see [`RateLimit`]); says
+    /// how many were held back when logging resumes.
+    ///
+    /// [`RateLimit`]: crate::capture::RateLimit
+    pub(crate) fn may_log_error(&self) -> bool {
+        let (ok, missed) = self.err_log.lock().allow();
+        if missed > 0 {
+            dev_warn!(self.bound(), "{} error lines were not logged\n", missed);
+        }
+        ok
     }
 
     /// Keeps track of the power and thermal throttling the firmware reports.

@@ -40,6 +40,7 @@ mod node;
 mod notify;
 mod qm_err;
 mod queues;
+mod razwi;
 mod regs;
 mod reset;
 mod sysfs;
@@ -236,7 +237,9 @@ impl pci::Driver for HlDriver {
                     // SAFETY: as for `node`: `irq` is initialised, pinned, and dropped after
                     // `attrs`, whose drop removes the attributes before the Gaudi goes.
                     let g: &'bound Gaudi<'bound> = unsafe { &*core::ptr::from_ref(irq.handler()) };
-                    kernel::device::attr::Group::new(bound, g)?
+                    // SAFETY: the group is a field of the device data, which the driver core
+                    // drops on unbind (it is never forgotten), before the Gaudi it reads.
+                    unsafe { kernel::device::attr::Group::new(bound, g)? }
                 },
                 sensors: {
                     // SAFETY: as for `attrs`: the Gaudi outlives `sensors`, dropped before `irq`.

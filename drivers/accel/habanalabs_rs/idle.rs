@@ -61,7 +61,8 @@ const NIC_HEADER: &str = "\nNIC  is_idle  QM_GLBL_STS0  QM_CGM_STS\n\
 /// The status text being built, with upstream's size rule: every piece counts its length
 /// plus a NUL, and is stored only while it fits strictly below the buffer's size.
 pub(crate) struct StatusText {
-    buf: KVec<u8>,
+    /// Up to 1 MiB: virtually contiguous if need be.
+    buf: KVVec<u8>,
     /// What the whole text takes, stored or not.
     pub(crate) actual: usize,
 }
@@ -69,7 +70,7 @@ pub(crate) struct StatusText {
 impl StatusText {
     /// A text for a buffer of `cap` bytes (zeroed: what is not written reads as NUL).
     pub(crate) fn new(cap: usize) -> Result<Self> {
-        let mut buf = KVec::with_capacity(cap, GFP_KERNEL)?;
+        let mut buf = KVVec::with_capacity(cap, GFP_KERNEL)?;
         buf.resize(cap, 0, GFP_KERNEL)?;
         Ok(Self { buf, actual: 0 })
     }

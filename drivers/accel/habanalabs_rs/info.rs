@@ -7,7 +7,10 @@
 //! opcodes answer even when the device is not operational, every other one then gets `EBUSY`;
 //! an unknown opcode is `EINVAL` (after the operational check); a NULL `return_pointer` or a
 //! zero `return_size` is `EINVAL`; a short buffer gets the start of the answer (no error), a
-//! long one gets exactly the answer; a fault writing it is `EFAULT`.
+//! long one gets exactly the answer; a fault writing it is `EFAULT`. The error captures
+//! HW_ERR_EVENT, FW_ERR_EVENT, USER_ENGINE_ERR_EVENT and USER_MAPPINGS differ as upstream's
+//! do: only a NULL buffer is `EINVAL`, and what they return is written whole or not at all
+//! (`ENOMEM`).
 
 use crate::capture::FwErr;
 use crate::cpucp::{self, op, Packet, NUM_EVENTS};
@@ -472,11 +475,32 @@ pub(crate) fn ioctl(
             put!(a, T, timestamp = timestamp, addr = addr);
             copy_out(d, args, &a)
         }
-        uapi::HL_INFO_RAZWI_EVENT | uapi::HL_INFO_USER_ENGINE_ERR_EVENT => {
-            // Upstream checks the buffer, then returns nothing while no error was captured.
-            // Gaudi's RAZWI capture registers are not read by this driver (see driver.rst),
-            // and engine errors of this kind are Gaudi2's: nothing is ever captured.
+        uapi::HL_INFO_RAZWI_EVENT => {
+            // The first illegal access since the open; nothing is written while there is none.
+            type T = uapi::hl_info_razwi_event;
             no_buffer(d, args)?;
+            let Some(r) = shared.captured.lock().razwi else {
+                return Ok(0);
+            };
+            let mut engines = [0u16; uapi::HL_RAZWI_MAX_NUM_OF_ENGINES_PER_RTR as usize];
+            let n = r.engine_count();
+            engines[..usize::from(n)].copy_from_slice(&r.engines[..usize::from(n)]);
+            let mut a = Answer::new::<T>()?;
+            put!(
+                a,
+                T,
+                timestamp = r.timestamp,
+                addr = r.addr,
+                engine_id = engines,
+                num_of_possible_engines = n,
+                flags = r.flags,
+            );
+            copy_out(d, args, &a)
+        }
+        uapi::HL_INFO_USER_ENGINE_ERR_EVENT => {
+            // Upstream refuses a NULL buffer, then returns nothing while no error was
+            // captured; engine errors of this kind are Gaudi 2's: none is captured on Gaudi.
+            captured_or_nothing(d, shared, args, |_| None::<()>)?;
             Ok(0)
         }
         uapi::HL_INFO_HW_ERR_EVENT => {
@@ -647,7 +671,8 @@ pub(crate) fn ioctl(
                 );
                 e.errno()
             })?;
-            let mut buf = KVec::new();
+            // Up to 1 MiB: virtually contiguous if need be.
+            let mut buf = KVVec::new();
             buf.resize(size as usize, 0u8, GFP_KERNEL)?;
             let ptr = usize::try_from(args.return_pointer).map_err(|_| EFAULT)?;
             if input {

@@ -5,8 +5,9 @@
 //!
 //! The open compute file may register one eventfd. When the driver meets an event user space
 //! cares about (a CS timeout, a failed heartbeat, a hardware or firmware error that resets the
-//! device), it sets the event's `HL_NOTIFIER_EVENT_*` bits in the file's mask and signals the
-//! eventfd if there is one; GET_EVENTS returns the mask and clears it. As upstream, the mask
+//! device, and the recoverable errors and reports upstream's Gaudi handler passes on), it sets
+//! the event's `HL_NOTIFIER_EVENT_*` bits in the file's mask and signals the eventfd if there
+//! is one; GET_EVENTS returns the mask and clears it. As upstream, the mask
 //! is kept whether or not an eventfd is registered, and both start afresh with each open. The
 //! eventfd is released at close.
 
@@ -25,6 +26,8 @@ pub(crate) mod bits {
     pub(crate) const USER_ENGINE_ERR: u64 = uapi::HL_NOTIFIER_EVENT_USER_ENGINE_ERR as u64;
     pub(crate) const PAGE_FAULT: u64 = uapi::HL_NOTIFIER_EVENT_PAGE_FAULT as u64;
     pub(crate) const UNDEFINED_OPCODE: u64 = uapi::HL_NOTIFIER_EVENT_UNDEFINED_OPCODE as u64;
+    pub(crate) const TPC_ASSERT: u64 = uapi::HL_NOTIFIER_EVENT_TPC_ASSERT as u64;
+    pub(crate) const RAZWI: u64 = uapi::HL_NOTIFIER_EVENT_RAZWI as u64;
 }
 
 /// The firmware's report that it came back after a crash (`GAUDI_EVENT_FW_ALIVE_S`).
@@ -55,20 +58,130 @@ pub(crate) fn capture_reset_event(c: &mut Captured, kind: u16, mask: u64) {
     }
 }
 
-/// The MMU's page fault and access-permission events (`GAUDI_EVENT_MMU_PAGE_FAULT`,
-/// `GAUDI_EVENT_MMU_WR_PERM`), the DMA QMANs' and the DMA cores' error events.
-const MMU_EVENTS: core::ops::RangeInclusive<u16> = 380..=381;
+/// Single-bit ECC errors (and the MMU's), address-decode and PCIe errors: a general hardware
+/// error the device recovers from.
+const HW_ERR_EVENTS: &[(u16, u16)] = &[
+    (32, 32),
+    (34, 34),
+    (36, 36),
+    (38, 45),
+    (54, 54),
+    (56, 56),
+    (58, 58),
+    (60, 60),
+    (62, 62),
+    (64, 64),
+    (66, 66),
+    (68, 68),
+    (70, 77),
+    (86, 86),
+    (88, 89),
+    (92, 123),
+    (156, 160),
+    (176, 179),
+    (185, 188),
+    (193, 193),
+    (200, 200),
+    (257, 257),
+    (262, 263),
+];
+/// The HBMs' recoverable interrupts (`GAUDI_EVENT_HBMn_SPI_1`).
+const HBM_EVENTS: &[(u16, u16)] = &[(396, 396), (400, 400), (404, 404), (408, 408)];
+/// The TPCs' address-decode errors, which upstream also reports as TPC assertions.
+const TPC_DEC_EVENTS: &[(u16, u16)] = &[
+    (201, 201),
+    (203, 203),
+    (205, 205),
+    (207, 207),
+    (209, 209),
+    (211, 211),
+    (213, 213),
+    (215, 215),
+];
+/// The TPCs' kernel errors.
+const TPC_KRN_EVENTS: &[(u16, u16)] = &[
+    (301, 301),
+    (307, 307),
+    (313, 313),
+    (319, 319),
+    (325, 325),
+    (331, 331),
+    (337, 337),
+    (343, 343),
+];
+/// The MMU's page fault and access-permission events.
+const MMU_EVENTS: &[(u16, u16)] = &[(380, 381)];
+/// Queue and engine errors of every QMAN, the DMA cores and the MMEs' responses: an engine
+/// error, and a reset the device does not need.
+const ENGINE_EVENTS: &[(u16, u16)] = &[
+    (219, 220),
+    (224, 225),
+    (229, 230),
+    (234, 235),
+    (548, 548),
+    (572, 579),
+    (581, 590),
+    (594, 611),
+];
+/// Bus monitors, the NICs' and DMA interfaces' error indications, thermal throttling and the
+/// board's high-temperature line: reported as engine errors.
+const REPORT_EVENTS: &[(u16, u16)] = &[
+    (264, 268),
+    (277, 280),
+    (300, 300),
+    (306, 306),
+    (312, 312),
+    (318, 318),
+    (324, 324),
+    (330, 330),
+    (336, 336),
+    (342, 342),
+    (383, 390),
+    (421, 421),
+    (660, 661),
+];
+/// The DMA QMANs' error events, DMA0 to DMA7.
 const DMA_QM_EVENTS: core::ops::RangeInclusive<u16> = 583..=590;
-const DMA_CORE_EVENTS: core::ops::RangeInclusive<u16> = 604..=611;
+/// Events that reset the device and after which upstream looks at the MMU's capture (double-bit
+/// ECC errors and the firmware's RAZWI report).
+const RESET_CHECKS_MMU: &[(u16, u16)] = &[
+    (33, 33),
+    (35, 35),
+    (37, 37),
+    (46, 53),
+    (55, 55),
+    (57, 57),
+    (59, 59),
+    (61, 61),
+    (63, 63),
+    (65, 65),
+    (67, 67),
+    (69, 69),
+    (78, 85),
+    (87, 87),
+    (90, 91),
+    (124, 155),
+    (166, 170),
+    (180, 183),
+    (189, 192),
+    (194, 194),
+    (483, 499),
+    (662, 662),
+];
 
-/// What a recoverable event tells user space, for the events this driver reports (as
-/// upstream: an engine error, and for the DMA engines' errors a reset the device does not
-/// need); 0 for the others.
+use crate::events::within;
+
+/// What an event that does not reset the device tells user space, as upstream's Gaudi
+/// handler sends it; 0 for the others.
 pub(crate) fn event_bits(kind: u16) -> u64 {
-    if MMU_EVENTS.contains(&kind) {
-        bits::USER_ENGINE_ERR
-    } else if DMA_QM_EVENTS.contains(&kind) || DMA_CORE_EVENTS.contains(&kind) {
+    if within(kind, HW_ERR_EVENTS) || within(kind, HBM_EVENTS) {
+        bits::GENERAL_HW_ERR
+    } else if within(kind, TPC_DEC_EVENTS) {
+        bits::TPC_ASSERT | bits::USER_ENGINE_ERR | bits::DEVICE_RESET
+    } else if within(kind, TPC_KRN_EVENTS) || within(kind, ENGINE_EVENTS) {
         bits::USER_ENGINE_ERR | bits::DEVICE_RESET
+    } else if within(kind, MMU_EVENTS) || within(kind, REPORT_EVENTS) {
+        bits::USER_ENGINE_ERR
     } else {
         0
     }
@@ -81,10 +194,19 @@ pub(crate) fn dma_qm_engine(kind: u16) -> Option<u32> {
         .then(|| u32::from(kind - DMA_QM_EVENTS.start()))
 }
 
-/// Whether upstream looks at the MMU's fault capture when event `kind` arrives (the events
-/// above: an engine's failed access is reported by whichever of them comes first).
+/// Whether upstream looks at the MMU's fault capture when event `kind` arrives (an engine's
+/// failed access is reported by whichever of these events comes first).
 pub(crate) fn checks_mmu(kind: u16) -> bool {
-    event_bits(kind) != 0
+    [
+        HW_ERR_EVENTS,
+        TPC_DEC_EVENTS,
+        TPC_KRN_EVENTS,
+        MMU_EVENTS,
+        ENGINE_EVENTS,
+        RESET_CHECKS_MMU,
+    ]
+    .iter()
+    .any(|t| within(kind, t))
 }
 
 /// The compute file's eventfd and pending events.
@@ -187,6 +309,18 @@ mod tests {
         assert_eq!(event_bits(590), bits::USER_ENGINE_ERR | bits::DEVICE_RESET);
         assert_eq!(event_bits(604), bits::USER_ENGINE_ERR | bits::DEVICE_RESET);
         assert_eq!(event_bits(591), 0);
+        assert_eq!(event_bits(32), bits::GENERAL_HW_ERR);
+        assert_eq!(event_bits(396), bits::GENERAL_HW_ERR);
+        assert_eq!(
+            event_bits(215),
+            bits::TPC_ASSERT | bits::USER_ENGINE_ERR | bits::DEVICE_RESET
+        );
+        assert_eq!(event_bits(343), bits::USER_ENGINE_ERR | bits::DEVICE_RESET);
+        assert_eq!(event_bits(421), bits::USER_ENGINE_ERR);
+        assert_eq!(event_bits(660), bits::USER_ENGINE_ERR);
+        assert_eq!(event_bits(658), 0);
+        assert_eq!(event_bits(650), 0);
+        assert!(checks_mmu(33) && checks_mmu(662) && !checks_mmu(396) && !checks_mmu(421));
         assert!(checks_mmu(381) && !checks_mmu(658));
         assert_eq!(dma_qm_engine(583), Some(0));
         assert_eq!(dma_qm_engine(590), Some(7));

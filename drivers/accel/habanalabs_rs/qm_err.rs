@@ -10,7 +10,10 @@
 //! `HL_INFO_UNDEFINED_OPCODE_EVENT`: the CB the stream was executing (its CQ registers) and
 //! the CBs of the stream's last buffer descriptors (of all four streams for the lower CP).
 //! The causes stay latched, and the stream stopped, until the device is reset: the CSs on
-//! the stream time out and reset it.
+//! the stream time out and reset it. Unlike upstream, which goes on filling the capture with
+//! every stream of the event that shows any error once one showed an undefined opcode, the
+//! driver keeps only the stream (or lower CP) that met the undefined opcode. Cause lines are
+//! rate-limited, as upstream's.
 
 use crate::capture::{self, UndefinedOpcode, LAST_BDS, STREAMS};
 use crate::gaudi::Gaudi;
@@ -42,7 +45,7 @@ impl Gaudi<'_> {
                 continue;
             }
             for (bit, cause) in regs::QM_ERR_CAUSES.iter().enumerate() {
-                if sts & (1 << bit) != 0 {
+                if sts & (1 << bit) != 0 && self.may_log_error() {
                     dev_err!(
                         self.bound(),
                         "DMA{} QMAN {}: {}\n",
@@ -90,6 +93,7 @@ impl Gaudi<'_> {
             }
         }
         u.streams = streams.len() as u32;
+        // Kept once per open: logged whenever it is kept.
         dev_err!(
             self.bound(),
             "DMA{} QMAN {} stopped in the CB at {:#x} ({} bytes)\n",

@@ -141,6 +141,20 @@ pub(crate) const MMU_UP_PAGE_ERROR_CAPTURE: u32 = 0xC1_1034;
 pub(crate) const MMU_UP_PAGE_ERROR_CAPTURE_VA: u32 = 0xC1_1038;
 /// See [`MMU_UP_PAGE_ERROR_CAPTURE`].
 pub(crate) const PAGE_ERROR_VALID: u32 = 1 << 18;
+/// The MMU's capture of the first access a translation's permissions refused, laid out as
+/// [`MMU_UP_PAGE_ERROR_CAPTURE`].
+pub(crate) const MMU_UP_ACCESS_ERROR_CAPTURE: u32 = 0xC1_103C;
+/// See [`MMU_UP_ACCESS_ERROR_CAPTURE`].
+pub(crate) const MMU_UP_ACCESS_ERROR_CAPTURE_VA: u32 = 0xC1_1040;
+/// The MMU's capture of the first illegal (RAZWI) write: valid (written 0 to clear) and the
+/// initiator's ID (router x in bits 27:24, y in 30:28, AXI ID in 23:20).
+pub(crate) const MMU_UP_RAZWI_WRITE_VLD: u32 = 0xC1_105C;
+/// See [`MMU_UP_RAZWI_WRITE_VLD`].
+pub(crate) const MMU_UP_RAZWI_WRITE_ID: u32 = 0xC1_1060;
+/// The same for the first illegal read.
+pub(crate) const MMU_UP_RAZWI_READ_VLD: u32 = 0xC1_1064;
+/// See [`MMU_UP_RAZWI_READ_VLD`].
+pub(crate) const MMU_UP_RAZWI_READ_ID: u32 = 0xC1_1068;
 
 /// QMAN of DMA engine `n`: its `GLBL_NON_SECURE_PROPS_0` (four more follow, 4 bytes apart).
 pub(crate) const fn dma_qm_non_secure_props(n: u32) -> u32 {
@@ -252,6 +266,8 @@ pub(crate) const CORE_RD_MAX_OUTSTAND: u32 = 0x100;
 pub(crate) const CORE_RD_MAX_SIZE: u32 = 0x104;
 /// Error reporting and stop-on-error.
 pub(crate) const CORE_ERR_CFG: u32 = 0x160;
+/// Error causes the core latched (bit 0 a read, bit 1 a write failed on the HBW bus).
+pub(crate) const CORE_ERR_CAUSE: u32 = 0x164;
 /// Where core error messages go, and what they carry.
 pub(crate) const CORE_ERRMSG_ADDR_LO: u32 = 0x170;
 /// See [`CORE_ERRMSG_ADDR_LO`].

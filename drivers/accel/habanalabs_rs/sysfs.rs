@@ -13,12 +13,22 @@
 //! upstream); `hard_reset` (write-only) takes any number and resets the device in the
 //! background. A written number is read as `kstrtoull()` with base 0 reads it; anything else
 //! is `EINVAL`. (`soft_reset` does not exist on Gaudi.)
+//!
+//! The binary `eeprom` (a page, 0444) is the board's EEPROM as the device CPU reads it for
+//! each `read(2)`, zero past what the firmware returned; the file is `ENODEV` while the device
+//! is not operational. As upstream, a firmware failure is logged and the read succeeds;
+//! unlike upstream, which then returns the page without writing it, it reads as zeros. Unlike upstream, a read at an offset gets
+//! the bytes at that offset (upstream's handler returns the start of the EEPROM at any
+//! offset, which only the usual single read of the whole page gets right).
 
 use crate::cpucp::{self, op, Packet};
 use crate::gaudi::{info_layout, BStrDisplay, Gaudi, MME_PLL};
 use core::fmt::Write;
 use core::sync::atomic::Ordering;
-use kernel::{device::attr, prelude::*};
+use kernel::{device::attr, page::PAGE_SIZE, prelude::*};
+
+/// Size of the `eeprom` file: a page, as upstream's.
+const EEPROM_SIZE: usize = PAGE_SIZE;
 
 impl attr::Show for Gaudi<'_> {
     const NAMES: &'static [&'static CStr] = &[
@@ -45,6 +55,36 @@ impl attr::Show for Gaudi<'_> {
         c"clk_cur_freq_mhz",
         c"hard_reset",
     ];
+
+    const BIN: &'static [(&'static CStr, usize)] = &[(c"eeprom", EEPROM_SIZE)];
+
+    fn read_bin(&self, index: usize, offset: usize, out: &mut [u8]) -> Result<usize> {
+        if index != 0 {
+            return Err(EINVAL);
+        }
+        if !self.operational() {
+            return Err(ENODEV);
+        }
+        let end = offset.checked_add(out.len()).ok_or(EINVAL)?;
+        if out.is_empty() || end > EEPROM_SIZE {
+            return Err(EINVAL);
+        }
+        let mut page = KVec::from_elem(0u8, EEPROM_SIZE, GFP_KERNEL)?;
+        let pkt = Packet::new(op::EEPROM_DATA_GET, 0);
+        match self.send_for_buffer(pkt, &mut page, cpucp::EEPROM_TIMEOUT) {
+            // The firmware tells how much it wrote; the rest stays zero.
+            Ok(n) => {
+                let n = usize::try_from(n).unwrap_or(EEPROM_SIZE).min(EEPROM_SIZE);
+                page[n..].fill(0);
+            }
+            Err(e) => {
+                dev_err!(self.bound(), "cannot read the EEPROM: {:?}\n", e);
+                page.fill(0);
+            }
+        }
+        out.copy_from_slice(&page[offset..end]);
+        Ok(out.len())
+    }
 
     fn mode(index: usize) -> u16 {
         match Self::NAMES.get(index).map(|n| n.to_bytes()) {

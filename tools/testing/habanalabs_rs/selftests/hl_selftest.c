@@ -147,6 +147,7 @@ static int check_idle(void)
 static int check_attestation(void)
 {
 	static char buf[8192];
+	char *big;
 	struct hl_info_args a;
 	int fd = open_node(), rc;
 
@@ -163,6 +164,11 @@ static int check_attestation(void)
 	       "generic request above 1 MiB");
 	EXPECT(info(fd, HL_INFO_FW_GENERIC_REQ, buf, 0, 0) == -ENOMEM, "generic request of 0 bytes");
 	EXPECT(info(fd, HL_INFO_FW_GENERIC_REQ, buf, 64, 1) == -EIO, "error counters: want EIO");
+	/* 1 MiB, the most upstream takes, reaches the firmware too (and gets its refusal). */
+	big = calloc(1, 1 << 20);
+	EXPECT(big && info(fd, HL_INFO_FW_GENERIC_REQ, big, 1 << 20, 0) == -EIO,
+	       "a 1 MiB generic request: want EIO from the firmware");
+	free(big);
 	EXPECT(info(fd, HL_INFO_FW_GENERIC_REQ, NULL, 64, 1) == -EFAULT,
 	       "error counters from NULL: want EFAULT");
 	/* The device CPU still answers afterwards. */

@@ -69,6 +69,21 @@ test_sysfs_attributes_runtimes_read() {
 	done
 }
 
+test_eeprom_is_the_boards_as_the_device_cpu_reads_it() {
+	for d in $(bound_gaudis); do
+		e=/sys/bus/pci/devices/$d/eeprom
+		[ "$(stat -c %a $e)" = 444 ] || fail "$d eeprom mode $(stat -c %a $e)"
+		[ "$(stat -c %s $e)" = 4096 ] || fail "$d eeprom size $(stat -c %s $e)"
+		[ "$(cat $e | wc -c)" = 4096 ] || fail "$d eeprom read: $(cat $e | wc -c) bytes"
+		# The emulated board's EEPROM text (31 bytes with its NUL), then zeros.
+		[ "$(head -c 30 $e)" = "hl-model emulated Gaudi EEPROM" ] || fail "$d eeprom: $(head -c 30 $e)"
+		[ "$(tail -c 4065 $e | tr -d '\000' | wc -c)" = 0 ] || fail "$d eeprom not zero past the text"
+		# A read at an offset gets the bytes at that offset.
+		[ "$(dd if=$e bs=1 skip=9 count=8 2>/dev/null)" = emulated ] || fail "$d eeprom at offset 9"
+		echo "$d: eeprom \"$(head -c 30 $e)\""
+	done
+}
+
 test_writable_sysfs_attributes_reach_the_firmware_and_outlive_a_reset() {
 	d=$(bound_gaudis | head -1)
 	a=/sys/bus/pci/devices/$d
