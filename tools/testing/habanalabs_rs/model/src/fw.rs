@@ -68,6 +68,66 @@ pub mod qinit {
     pub const ILLEGAL_Q_ADDR: u32 = 5;
 }
 
+/// Sensor attributes, with the kernel's hwmon numbering (the firmware does not set
+/// `MAP_HWMON_EN`).
+pub mod attr {
+    /// `hwmon_temp_input`, `_max`, `_crit`, `_offset`, `_highest`, `_reset_history`.
+    pub const TEMP_INPUT: u32 = 1;
+    /// See [`TEMP_INPUT`].
+    pub const TEMP_MAX: u32 = 7;
+    /// See [`TEMP_INPUT`].
+    pub const TEMP_CRIT: u32 = 9;
+    /// See [`TEMP_INPUT`].
+    pub const TEMP_OFFSET: u32 = 20;
+    /// See [`TEMP_INPUT`].
+    pub const TEMP_HIGHEST: u32 = 23;
+    /// See [`TEMP_INPUT`].
+    pub const TEMP_RESET_HISTORY: u32 = 24;
+    /// `hwmon_in_input`, `_min`, `_max`, `_highest`, `_reset_history`.
+    pub const IN_INPUT: u32 = 1;
+    /// See [`IN_INPUT`].
+    pub const IN_MIN: u32 = 2;
+    /// See [`IN_INPUT`].
+    pub const IN_MAX: u32 = 3;
+    /// See [`IN_INPUT`].
+    pub const IN_HIGHEST: u32 = 8;
+    /// See [`IN_INPUT`].
+    pub const IN_RESET_HISTORY: u32 = 9;
+    /// `hwmon_pwm_input`, `hwmon_pwm_enable`.
+    pub const PWM_INPUT: u32 = 0;
+    /// See [`PWM_INPUT`].
+    pub const PWM_ENABLE: u32 = 1;
+}
+
+/// What the host may set of the sensors: temperature sensor 0's offset and the highest value
+/// it read since its history was reset, the voltage's highest, the fan's PWM duty cycle and
+/// mode.
+#[derive(Debug)]
+struct SensorSettings {
+    temp_offset: i64,
+    temp_highest: Option<i64>,
+    in_highest: Option<i64>,
+    pwm: (u64, u64),
+}
+
+impl Default for SensorSettings {
+    fn default() -> Self {
+        // Duty cycle 128 of 255, automatic control (hwmon's pwm_enable 2).
+        Self {
+            temp_offset: 0,
+            temp_highest: None,
+            in_highest: None,
+            pwm: (128, 2),
+        }
+    }
+}
+
+/// The emulated sensors' readings: temperature sensor `n`, the voltage.
+fn temp_reading(n: u32) -> i64 {
+    40_000 + 1_000 * i64::from(n)
+}
+const IN_READING: i64 = 850;
+
 /// CPU-CP opcodes the model serves.
 pub mod op {
     /// Stop host DMA and MSI.
@@ -84,6 +144,8 @@ pub mod op {
     pub const FAN_SPEED_GET: u32 = 6;
     /// PWM read.
     pub const PWM_GET: u32 = 7;
+    /// PWM settings.
+    pub const PWM_SET: u32 = 8;
     /// PLL frequency set.
     pub const FREQUENCY_SET: u32 = 9;
     /// PLL frequency get.
@@ -104,6 +166,10 @@ pub mod op {
     pub const MAX_POWER_SET: u32 = 21;
     /// EEPROM contents.
     pub const EEPROM_DATA_GET: u32 = 22;
+    /// Temperature sensor settings (offset, history reset).
+    pub const TEMPERATURE_SET: u32 = 24;
+    /// Voltage sensor settings (history reset).
+    pub const VOLTAGE_SET: u32 = 25;
     /// PCIe throughput.
     pub const PCIE_THROUGHPUT_GET: u32 = 27;
     /// PCIe replay counter.
@@ -246,6 +312,8 @@ pub struct Firmware {
     masked: Vec<bool>,
     max_power: u64,
     pll_hz: [u64; 16],
+    /// The writable sensor settings the firmware lists (see [`Firmware::info`]).
+    sensors: SensorSettings,
     started: Instant,
     /// Last PCIe traffic sample: when, bytes received, bytes sent.
     traffic: (Instant, u64, u64),
@@ -306,6 +374,7 @@ impl Firmware {
             masked: vec![false; event::COUNT as usize],
             max_power: 0,
             pll_hz: [0; 16],
+            sensors: SensorSettings::default(),
             started: Instant::now(),
             traffic: (Instant::now(), 0, 0),
             silent: false,
@@ -586,16 +655,52 @@ impl Firmware {
                 self.pci_access = false;
                 (RC_OK, 0)
             }
-            op::TEMPERATURE_GET => match attr {
-                1 => (RC_OK, 40_000 + 1_000 * u64::from(sensor)), // input, m°C
-                7 => (RC_OK, 95_000),                             // max
-                9 => (RC_OK, 105_000),                            // crit
+            // Temperatures in m°C; sensor 0 has the offset and the history.
+            op::TEMPERATURE_GET => match (sensor, attr) {
+                (0, attr::TEMP_INPUT) => {
+                    let t = temp_reading(0) + self.sensors.temp_offset;
+                    let h = self.sensors.temp_highest.get_or_insert(t);
+                    *h = (*h).max(t);
+                    (RC_OK, t as u64)
+                }
+                (0, attr::TEMP_OFFSET) => (RC_OK, self.sensors.temp_offset as u64),
+                (0, attr::TEMP_HIGHEST) => {
+                    let now = temp_reading(0) + self.sensors.temp_offset;
+                    (RC_OK, self.sensors.temp_highest.unwrap_or(now) as u64)
+                }
+                (_, attr::TEMP_INPUT) => (RC_OK, temp_reading(sensor) as u64),
+                (_, attr::TEMP_MAX) => (RC_OK, 95_000),
+                (_, attr::TEMP_CRIT) => (RC_OK, 105_000),
                 _ => (RC_INVALID_PARAMS, 0),
             },
+            op::TEMPERATURE_SET => match (sensor, attr) {
+                (0, attr::TEMP_OFFSET) => {
+                    self.sensors.temp_offset = value as i64;
+                    (RC_OK, 0)
+                }
+                (0, attr::TEMP_RESET_HISTORY) => {
+                    self.sensors.temp_highest = Some(temp_reading(0) + self.sensors.temp_offset);
+                    (RC_OK, 0)
+                }
+                _ => (RC_INVALID_PARAMS, 0),
+            },
+            // Voltages in mV.
             op::VOLTAGE_GET => match attr {
-                1 => (RC_OK, 850), // mV
-                2 => (RC_OK, 750),
-                3 => (RC_OK, 950),
+                attr::IN_INPUT => {
+                    let h = self.sensors.in_highest.get_or_insert(IN_READING);
+                    *h = (*h).max(IN_READING);
+                    (RC_OK, IN_READING as u64)
+                }
+                attr::IN_MIN => (RC_OK, 750),
+                attr::IN_MAX => (RC_OK, 950),
+                attr::IN_HIGHEST => (RC_OK, self.sensors.in_highest.unwrap_or(IN_READING) as u64),
+                _ => (RC_INVALID_PARAMS, 0),
+            },
+            op::VOLTAGE_SET => match attr {
+                attr::IN_RESET_HISTORY => {
+                    self.sensors.in_highest = Some(IN_READING);
+                    (RC_OK, 0)
+                }
                 _ => (RC_INVALID_PARAMS, 0),
             },
             op::CURRENT_GET => match attr {
@@ -607,7 +712,23 @@ impl Firmware {
                 1 => (RC_OK, 6_000), // rpm
                 _ => (RC_INVALID_PARAMS, 0),
             },
-            op::PWM_GET => (RC_OK, 128),
+            op::PWM_GET => match attr {
+                attr::PWM_INPUT => (RC_OK, self.sensors.pwm.0),
+                attr::PWM_ENABLE => (RC_OK, self.sensors.pwm.1),
+                _ => (RC_INVALID_PARAMS, 0),
+            },
+            // A duty cycle of 0 to 255; modes 0 (full speed), 1 (manual), 2 (automatic).
+            op::PWM_SET => match attr {
+                attr::PWM_INPUT if value <= 255 => {
+                    self.sensors.pwm.0 = value;
+                    (RC_OK, 0)
+                }
+                attr::PWM_ENABLE if value <= 2 => {
+                    self.sensors.pwm.1 = value;
+                    (RC_OK, 0)
+                }
+                _ => (RC_INVALID_PARAMS, 0),
+            },
             op::POWER_GET => (RC_OK, POWER_MW),
             op::TOTAL_ENERGY_GET => (
                 RC_OK,
@@ -707,14 +828,30 @@ impl Firmware {
     pub fn info(&self, m: &Mems<'_>) -> Vec<u8> {
         let mut b = vec![0u8; INFO_SIZE];
         let put = |b: &mut Vec<u8>, off: usize, s: &[u8]| b[off..off + s.len()].copy_from_slice(s);
-        // Sensors {type, flags} with the kernel's hwmon numbering: two temperatures, one
-        // voltage, one current, one fan, one power.
-        let sensors: [(u32, u32); 6] = [
-            (1, (1 << 1) | (1 << 7) | (1 << 9)),
-            (1, (1 << 1) | (1 << 7) | (1 << 9)),
-            (2, (1 << 1) | (1 << 2) | (1 << 3)),
+        // Sensors {type, flags} with the kernel's hwmon numbering: two temperatures (the
+        // first with an offset and a history), one voltage (with a history), one current, one
+        // fan with its PWM control, one power.
+        let bit = |a: u32| 1u32 << a;
+        let temp = bit(attr::TEMP_INPUT) | bit(attr::TEMP_MAX) | bit(attr::TEMP_CRIT);
+        let sensors: [(u32, u32); 7] = [
+            (
+                1,
+                temp | bit(attr::TEMP_OFFSET)
+                    | bit(attr::TEMP_HIGHEST)
+                    | bit(attr::TEMP_RESET_HISTORY),
+            ),
+            (1, temp),
+            (
+                2,
+                bit(attr::IN_INPUT)
+                    | bit(attr::IN_MIN)
+                    | bit(attr::IN_MAX)
+                    | bit(attr::IN_HIGHEST)
+                    | bit(attr::IN_RESET_HISTORY),
+            ),
             (3, (1 << 1) | (1 << 3)),
             (8, 1 << 1),
+            (9, bit(attr::PWM_INPUT) | bit(attr::PWM_ENABLE)),
             (4, 1 << 9),
         ];
         for (i, (t, f)) in sensors.iter().enumerate() {
@@ -963,6 +1100,74 @@ mod tests {
         r.w(GIC_SETSPI_NSR, spi::PI_UPDATE);
         assert_eq!(r.r(CPU_IF_QUEUE_INIT), qinit::ILLEGAL_Q_ADDR);
         r.queues();
+    }
+
+    #[test]
+    fn listed_sensor_settings_are_kept_and_applied() {
+        let mut r = Rig::new();
+        r.boot();
+        r.queues();
+        let mut pi = 0;
+        let w = |s: u32, a: u32| s | (a << 16);
+        let mut send = |op, value, word16| {
+            let (rc, v, _) = r.send(&mut pi, op, value, word16);
+            (rc, v)
+        };
+        // An offset of -2.5 °C moves the reading; the highest is what was read before.
+        assert_eq!(
+            send(op::TEMPERATURE_GET, 0, w(0, attr::TEMP_INPUT)),
+            (0, 40_000)
+        );
+        assert_eq!(
+            send(
+                op::TEMPERATURE_SET,
+                -2500i64 as u64,
+                w(0, attr::TEMP_OFFSET)
+            ),
+            (0, 0)
+        );
+        assert_eq!(
+            send(op::TEMPERATURE_GET, 0, w(0, attr::TEMP_OFFSET)).1 as i64,
+            -2500
+        );
+        assert_eq!(
+            send(op::TEMPERATURE_GET, 0, w(0, attr::TEMP_INPUT)),
+            (0, 37_500)
+        );
+        assert_eq!(
+            send(op::TEMPERATURE_GET, 0, w(0, attr::TEMP_HIGHEST)),
+            (0, 40_000)
+        );
+        assert_eq!(
+            send(op::TEMPERATURE_SET, 1, w(0, attr::TEMP_RESET_HISTORY)),
+            (0, 0)
+        );
+        assert_eq!(
+            send(op::TEMPERATURE_GET, 0, w(0, attr::TEMP_HIGHEST)),
+            (0, 37_500)
+        );
+        // The second sensor lists neither.
+        assert_eq!(
+            send(op::TEMPERATURE_SET, 5, w(1, attr::TEMP_OFFSET)).0,
+            RC_INVALID_PARAMS
+        );
+        assert_eq!(
+            send(op::VOLTAGE_SET, 1, w(0, attr::IN_RESET_HISTORY)),
+            (0, 0)
+        );
+        assert_eq!(send(op::VOLTAGE_GET, 0, w(0, attr::IN_HIGHEST)), (0, 850));
+        // PWM: a duty cycle up to 255, a mode up to 2.
+        assert_eq!(send(op::PWM_SET, 200, w(0, attr::PWM_INPUT)), (0, 0));
+        assert_eq!(send(op::PWM_GET, 0, w(0, attr::PWM_INPUT)), (0, 200));
+        assert_eq!(
+            send(op::PWM_SET, 256, w(0, attr::PWM_INPUT)).0,
+            RC_INVALID_PARAMS
+        );
+        assert_eq!(
+            send(op::PWM_SET, 3, w(0, attr::PWM_ENABLE)).0,
+            RC_INVALID_PARAMS
+        );
+        assert_eq!(send(op::PWM_GET, 0, w(0, attr::PWM_ENABLE)), (0, 2));
     }
 
     #[test]
