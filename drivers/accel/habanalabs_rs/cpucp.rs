@@ -92,6 +92,7 @@ pub(crate) mod op {
     pub(crate) const CURRENT_GET: u32 = 5;
     pub(crate) const FAN_SPEED_GET: u32 = 6;
     pub(crate) const PWM_GET: u32 = 7;
+    pub(crate) const PWM_SET: u32 = 8;
     pub(crate) const FREQUENCY_SET: u32 = 9;
     pub(crate) const FREQUENCY_GET: u32 = 10;
     pub(crate) const INFO_GET: u32 = 14;
@@ -106,6 +107,9 @@ pub(crate) mod op {
     pub(crate) const PLL_INFO_GET: u32 = 30;
     pub(crate) const POWER_GET: u32 = 32;
     pub(crate) const EEPROM_DATA_GET: u32 = 22;
+    pub(crate) const TEMPERATURE_SET: u32 = 24;
+    pub(crate) const VOLTAGE_SET: u32 = 25;
+    pub(crate) const CURRENT_SET: u32 = 26;
     pub(crate) const HBM_REPLACED_ROWS_INFO_GET: u32 = 43;
     pub(crate) const HBM_PENDING_ROWS_STATUS: u32 = 44;
 }

@@ -251,7 +251,12 @@ impl pci::Driver for HlDriver {
                         None
                     } else {
                         let name = g.hwmon_name()?;
-                        Some(kernel::hwmon::Registration::new(bound, &name, channels, g)?)
+                        // SAFETY: the registration is a field of the device data, which the
+                        // driver core drops on unbind (it is never forgotten), before the
+                        // Gaudi it reads.
+                        Some(unsafe {
+                            kernel::hwmon::Registration::new(bound, &name, channels, g)?
+                        })
                     }
                 },
                 _: {

@@ -131,9 +131,46 @@ test_hwmon_sensors_from_the_firmware() {
 		[ "$(cat $h/curr1_input)" = 80000 ] || fail "$h curr1_input"
 		[ "$(cat $h/fan1_input)" = 6000 ] || fail "$h fan1_input"
 		ls $h | grep -q '^power1_' || fail "$h has no power sensor"
+		[ -e $h/pwm1 ] || fail "$h has no fan control"
 		[ ! -e $h/temp3_input ] || fail "$h has a sensor the firmware did not list"
 	done
 	[ $n = "$(bound_gaudis | wc -l)" ] || fail "$n hwmon devices for $(bound_gaudis | wc -l) Gaudis"
+}
+
+test_writable_hwmon_attributes_reach_the_firmware() {
+	for h in /sys/class/hwmon/hwmon*; do
+		[ "$(cat $h/name)" = HL205 ] || continue
+		# Upstream's modes, for what the firmware lists: an offset, history and fan control
+		# on the first temperature, the voltage and the fan; nothing on the second sensor.
+		for a in temp1_offset:644 temp1_reset_history:200 temp1_highest:444 temp1_input:444 \
+			in0_reset_history:200 in0_highest:444 pwm1:644 pwm1_enable:644; do
+			[ "$(stat -c %a $h/${a%:*})" = ${a#*:} ] || fail "$h ${a%:*} mode $(stat -c %a $h/${a%:*})"
+		done
+		[ ! -e $h/temp2_offset ] || fail "$h temp2_offset, which the firmware did not list"
+		t=$(cat $h/temp1_input)
+		# The offset is kept by the firmware and moves the reading.
+		echo -2500 > $h/temp1_offset || fail "$h temp1_offset write"
+		[ "$(cat $h/temp1_offset)" = -2500 ] || fail "$h temp1_offset $(cat $h/temp1_offset)"
+		[ "$(cat $h/temp1_input)" = $((t - 2500)) ] || fail "$h temp1_input $(cat $h/temp1_input)"
+		# The highest reading survives until its history is reset.
+		[ "$(cat $h/temp1_highest)" = $t ] || fail "$h temp1_highest $(cat $h/temp1_highest)"
+		echo 1 > $h/temp1_reset_history || fail "$h temp1_reset_history write"
+		[ "$(cat $h/temp1_highest)" = $((t - 2500)) ] || fail "$h history not reset"
+		echo 0 > $h/temp1_offset
+		echo 1 > $h/in0_reset_history || fail "$h in0_reset_history write"
+		[ "$(cat $h/in0_highest)" = 850 ] || fail "$h in0_highest"
+		# Fan control: a duty cycle and a mode; the firmware refuses 300 (logged), as upstream
+		# the write itself succeeds.
+		echo 200 > $h/pwm1 && [ "$(cat $h/pwm1)" = 200 ] || fail "$h pwm1 $(cat $h/pwm1)"
+		echo 1 > $h/pwm1_enable && [ "$(cat $h/pwm1_enable)" = 1 ] || fail "$h pwm1_enable"
+		dmesg -c > /dev/null
+		echo 300 > $h/pwm1 || fail "$h pwm1 write of 300 failed"
+		[ "$(cat $h/pwm1)" = 200 ] || fail "$h pwm1 took 300"
+		dmesg | grep -q "firmware refused setting" || fail "$h refusal not logged"
+		echo 128 > $h/pwm1
+		echo 2 > $h/pwm1_enable
+		echo "$h: offset, history resets and fan control reach the firmware"
+	done
 }
 
 test_events_reach_the_driver_and_are_unmasked() {
