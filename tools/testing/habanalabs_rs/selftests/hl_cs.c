@@ -815,9 +815,12 @@ static int check_timeout_reset(void)
 }
 
 /*
- * Load for `seconds`: 4 processes of the context copy blocks host -> HBM -> host in a loop.
- * A reset in the middle (the shell injects one) aborts some CSs and refuses others while it
- * runs; every CS that completes must have moved the right bytes.
+ * Load: 4 processes of the context copy blocks host -> HBM -> host in a loop. Each says
+ * "running" once it submits; the shell then injects a reset, which aborts some CSs and
+ * refuses others while it runs. A process stops once the reset counter moved and 20 CSs
+ * completed since the reset or its last refusal, or after `seconds` at most (so a slow
+ * injection cannot end the load before the reset); every CS that completes must have moved
+ * the right bytes.
  */
 static int check_load(int seconds)
 {
@@ -831,15 +834,23 @@ static int check_load(int seconds)
 			long done = 0, aborted = 0, refused = 0, wrong = 0, after = 0;
 			struct hl_wait_cs_out o;
 			double end = now_s() + seconds;
+			struct hl_info_reset_count r0, r;
 			struct cb cb;
 			int rc;
+
+			EXPECT(info(fd, HL_INFO_RESET_COUNT, &r0, sizeof(r0), 0) == 0, "RESET_COUNT");
 
 			EXPECT(map_host(fd, src, size, 0, 0, &sva) == 0 &&
 			       map_host(fd, dst, size, 0, 0, &dva) == 0, "load %d: MAP failed", p);
 			EXPECT(cb_new(fd, 4096, &cb) == 0, "load %d: CB failed", p);
 			pkt_lin_dma(&cb, sva, hbm, size, 0);
 			pkt_lin_dma(&cb, hbm, dva, size, 0);
+			printf("load %d: running\n", p);
+			fflush(stdout);
 			for (uint32_t i = 0; now_s() < end && !failed; i++) {
+				if (after >= 20 && !info(fd, HL_INFO_RESET_COUNT, &r, sizeof(r), 0) &&
+				    r.hard_reset_cnt != r0.hard_reset_cnt)
+					break;
 				fill(src, size, i * 4 + p);
 				memset(dst, 0, size);
 				rc = cs_one(fd, &cb, p % 8, &seq);

@@ -205,9 +205,13 @@ test_a_page_fault_is_captured_and_reported() {
 
 test_reset_under_load() {
 	before=$(reset_count)
-	$T load 12 > /tmp/load.out 2>&1 &
+	# The load lasts until the reset is over and each process completed 20 more CSs (60 s at
+	# most).
+	$T load 60 > /tmp/load.out 2>&1 &
 	pid=$!
-	sleep 4
+	for i in $(seq 300); do [ "$(grep -c running /tmp/load.out)" = 4 ] && break; sleep 0.1; done
+	[ "$(grep -c running /tmp/load.out)" = 4 ] || fail "the load did not start: $(cat /tmp/load.out)"
+	sleep 1
 	# DEV_RESET_REQ (646): the firmware asks for a hard reset while four processes submit.
 	model_ctl 0 event 646 > /dev/null || fail "event not delivered"
 	wait $pid || { cat /tmp/load.out; fail "load failed"; }
