@@ -923,12 +923,13 @@ impl Gaudi<'_> {
     fn handle_event(&self, kind: u16) {
         let dev = self.dev();
         let count = self.cpu.event_count(usize::from(kind));
-        match events::action(kind) {
+        let class = events::class_of(kind);
+        let mut mask = class.bits;
+        match class.action {
             Action::Reset => {
                 dev_err!(dev, "event {} calls for a hard reset\n", kind);
                 self.stats.needs_reset.store(true, Ordering::Relaxed);
-                let mut mask = crate::notify::reset_event_bits(kind);
-                if crate::notify::checks_mmu(kind) {
+                if class.checks_mmu {
                     mask |= self.check_razwi_and_mmu();
                 }
                 self.capture(|c| crate::notify::capture_reset_event(c, kind, mask));
@@ -944,8 +945,7 @@ impl Gaudi<'_> {
                     dev_warn!(dev, "event {} from the device\n", kind);
                 }
                 self.note_throttling(kind);
-                let mut mask = crate::notify::event_bits(kind);
-                if crate::notify::checks_mmu(kind) {
+                if class.checks_mmu {
                     mask |= self.check_razwi_and_mmu();
                 }
                 if let Some(n) = crate::notify::dma_qm_engine(kind) {
@@ -963,7 +963,7 @@ impl Gaudi<'_> {
                 if count <= 3 {
                     dev_info!(dev, "event {} from the device (no action)\n", kind);
                 }
-                self.notify(crate::notify::event_bits(kind));
+                self.notify(mask);
             }
         }
     }

@@ -14,7 +14,7 @@
 //! class, a line per engine), whose size counts the NULs.
 
 use crate::regs::Regs;
-use kernel::{prelude::*, str::CString};
+use kernel::{prelude::*, str::CString, uapi};
 
 /// Register offsets (from the configuration space's base) and distances.
 mod reg {
@@ -44,9 +44,9 @@ const TPC_IDLE: u32 = 0xEE;
 const MME_IDLE: u32 = 0x1180;
 
 /// First bit of each engine class in the busy mask (`GAUDI_ENGINE_ID_*`).
-const DMA_BIT: u32 = 0;
-const MME_BIT: u32 = 8;
-const TPC_BIT: u32 = 12;
+const DMA_BIT: u32 = uapi::gaudi_engine_id_GAUDI_ENGINE_ID_DMA_0;
+const MME_BIT: u32 = uapi::gaudi_engine_id_GAUDI_ENGINE_ID_MME_0;
+const TPC_BIT: u32 = uapi::gaudi_engine_id_GAUDI_ENGINE_ID_TPC_0;
 
 /// Upstream's line formats: engine, idle, then the registers.
 const DMA_HEADER: &str = "\nDMA  is_idle  QM_GLBL_STS0  QM_CGM_STS  DMA_CORE_STS0\n\

@@ -133,10 +133,7 @@ macro_rules! put {
 
 /// Copies an answer to user space under the common buffer rules.
 fn copy_out(dev: &kernel::device::Device, args: &uapi::hl_info_args, a: &Answer) -> Result<u32> {
-    if args.return_pointer == 0 || args.return_size == 0 {
-        dev_dbg!(dev, "INFO {}: no return buffer\n", args.op);
-        return Err(EINVAL);
-    }
+    no_buffer(dev, args)?;
     let n = a.0.len().min(args.return_size as usize);
     let ptr = usize::try_from(args.return_pointer).map_err(|_| EFAULT)?;
     UserSlice::new(UserPtr::from_addr(ptr), n)
@@ -148,7 +145,16 @@ fn copy_out(dev: &kernel::device::Device, args: &uapi::hl_info_args, a: &Answer)
 
 /// `EINVAL` for a NULL `return_pointer` or a zero `return_size`.
 fn no_buffer(dev: &kernel::device::Device, args: &uapi::hl_info_args) -> Result {
-    if args.return_pointer == 0 || args.return_size == 0 {
+    if args.return_size == 0 {
+        dev_dbg!(dev, "INFO {}: no return buffer\n", args.op);
+        return Err(EINVAL);
+    }
+    null_buffer(dev, args)
+}
+
+/// `EINVAL` for a NULL `return_pointer` (the error captures accept a zero size).
+fn null_buffer(dev: &kernel::device::Device, args: &uapi::hl_info_args) -> Result {
+    if args.return_pointer == 0 {
         dev_dbg!(dev, "INFO {}: no return buffer\n", args.op);
         return Err(EINVAL);
     }
@@ -184,10 +190,7 @@ fn captured_or_nothing<V>(
     args: &uapi::hl_info_args,
     field: impl FnOnce(&crate::capture::Captured) -> Option<V>,
 ) -> Result<Option<V>> {
-    if args.return_pointer == 0 {
-        dev_dbg!(dev, "INFO {}: no return buffer\n", args.op);
-        return Err(EINVAL);
-    }
+    null_buffer(dev, args)?;
     Ok(field(&shared.captured.lock()))
 }
 
@@ -535,10 +538,7 @@ pub(crate) fn ioctl(
         uapi::HL_INFO_USER_MAPPINGS => {
             // The context's mappings when the page fault was captured: the count goes to
             // `array_size`, and the entries only into a buffer that holds them all.
-            if args.return_pointer == 0 {
-                dev_dbg!(d, "INFO USER_MAPPINGS: no return buffer\n");
-                return Err(EINVAL);
-            }
+            null_buffer(d, args)?;
             let cap = shared.captured.lock();
             if cap.page_fault.is_none() {
                 return Ok(0);
@@ -649,10 +649,7 @@ pub(crate) fn ioctl(
             copy_out(d, args, &a)
         }
         uapi::HL_INFO_SECURED_ATTESTATION | uapi::HL_INFO_DEV_SIGNED => {
-            if args.return_pointer == 0 || args.return_size == 0 {
-                dev_dbg!(d, "INFO {}: no return buffer\n", args.op);
-                return Err(EINVAL);
-            }
+            no_buffer(d, args)?;
             let signed = args.op == uapi::HL_INFO_DEV_SIGNED;
             let v = crate::attest::query(g, signed, arg).inspect_err(|e| {
                 dev_dbg!(d, "INFO {}: the firmware refused: {:?}\n", args.op, e)

@@ -14,6 +14,7 @@ void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int open_node(void);
 int info(int fd, uint32_t op, void *buf, uint32_t size, uint32_t arg);
+int info_union(int fd, uint32_t op, void *buf, uint32_t size, uint32_t *arg);
 int engine_status(int fd, char *buf, uint32_t size, uint32_t *actual);
 int status_pieces_fill(const char *buf, uint32_t actual);
 int mem(int fd, uint32_t op, uint64_t w0, uint64_t w1, uint64_t w2, uint32_t flags,

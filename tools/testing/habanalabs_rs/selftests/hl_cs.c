@@ -1180,20 +1180,11 @@ static int info_arg(int fd, uint32_t op, uint32_t arg)
 	return ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? -errno : 0;
 }
 
-/* INFO into `buf`; the call's array_size comes back in `*array`. Returns 0 or -errno. */
+/* INFO into `buf`; the call's array_size (set to 0xdead before) comes back in `*array`. */
 static int info_array(int fd, uint32_t op, void *buf, uint32_t size, uint32_t *array)
 {
-	struct hl_info_args a;
-	int rc;
-
-	memset(&a, 0, sizeof(a));
-	a.op = op;
-	a.return_pointer = (uint64_t)(uintptr_t)buf;
-	a.return_size = size;
-	a.array_size = 0xdead;
-	rc = ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? -errno : 0;
-	*array = a.array_size;
-	return rc;
+	*array = 0xdead;
+	return info_union(fd, op, buf, size, array);
 }
 
 /*

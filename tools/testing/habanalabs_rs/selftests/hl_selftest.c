@@ -49,17 +49,29 @@ int open_node(void)
 	return fd;
 }
 
-/* INFO with an explicit buffer; returns 0 or -errno. */
-int info(int fd, uint32_t op, void *buf, uint32_t size, uint32_t arg)
+/*
+ * INFO with an explicit buffer and `*arg` in the argument union (dcore_id, array_size...);
+ * the union as the call left it is stored back in `*arg`. Returns 0 or -errno.
+ */
+int info_union(int fd, uint32_t op, void *buf, uint32_t size, uint32_t *arg)
 {
 	struct hl_info_args a;
+	int rc;
 
 	memset(&a, 0, sizeof(a));
 	a.op = op;
 	a.return_pointer = (uint64_t)(uintptr_t)buf;
 	a.return_size = size;
-	a.dcore_id = arg;
-	return ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? -errno : 0;
+	a.dcore_id = *arg;
+	rc = ioctl(fd, DRM_IOCTL_HL_INFO, &a) ? -errno : 0;
+	*arg = a.dcore_id;
+	return rc;
+}
+
+/* INFO with an explicit buffer; returns 0 or -errno. */
+int info(int fd, uint32_t op, void *buf, uint32_t size, uint32_t arg)
+{
+	return info_union(fd, op, buf, size, &arg);
 }
 
 /*
